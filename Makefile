@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+INSTALLED := $(VENV)/.installed
+CATALOGS := $(wildcard seminars/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: setup run test lint format db translations-update clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+%.mo: %.po $(INSTALLED)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+setup: $(INSTALLED) $(COMPILED)
+
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) seminars demo
+
+run: db
+	$(BIN)/honcho start -f Procfile.dev
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# After adding or changing UI text: refresh the catalogues, then translate the new entries.
+translations-update: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o seminars/translations/messages.pot .
+	$(BIN)/pybabel update -i seminars/translations/messages.pot -d seminars/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3*

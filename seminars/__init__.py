@@ -1,0 +1,60 @@
+"""Seminars: organisations publish seminars, people sign up online."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config, database
+from .extensions import babel, csrf, db, login_manager, mail, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=database.render_migration_type,
+    )
+    mail.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import i18n
+
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    i18n.init_app(app)
+
+    from .web import auth, errors, public
+
+    app.register_blueprint(public.bp)
+    public.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+
+    from . import cli
+
+    app.register_blueprint(cli.bp)
+    return app

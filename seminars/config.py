@@ -1,0 +1,56 @@
+"""Configuration defaults; secrets and addresses come from the environment."""
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Settings read once when the app is created."""
+    sqlite_path = Path(instance_path) / "seminars.sqlite3"
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{sqlite_path}")
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "8025")),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "seminarier@localhost"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "sv",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+    "LANGUAGES": ("sv", "en"),
+    "TIMEZONE": "Europe/Stockholm",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "REMINDER_OFFSETS_MINUTES": (24 * 60, 60),
+    # A reminder this much past its time is recorded as missed instead of sent late.
+    "REMINDER_GRACE_MINUTES": 180,
+    "OUTBOX_BATCH_SIZE": 100,
+    "OUTBOX_MAX_ATTEMPTS": 12,
+    "DEV_MAILBOX": False,
+}

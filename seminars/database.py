@@ -1,0 +1,40 @@
+"""Engine settings that make SQLite safe for several processes writing at once.
+
+Every SQLite transaction begins IMMEDIATE: it takes the write lock up front and waits for
+it (busy timeout) instead of failing half-way when two processes read, then both write.
+WAL lets readers go on while one process writes.
+"""
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    # Hand transaction control to SQLAlchemy's "begin" event below.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def render_migration_type(kind, obj, autogen_context):
+    """Migrations store UTCDateTime as the plain DateTime it is in the database."""
+    from .models import UTCDateTime
+
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False

@@ -1,0 +1,284 @@
+"""Domain: signing up, the waiting list, cancelling and changing a registration.
+
+Functions take plain values, flush, queue the emails the change causes and raise domain
+errors; the caller commits once, so the change and its emails land together or not at all.
+
+Capacity is guarded twice: the seminar row is locked (`FOR UPDATE` on PostgreSQL; on SQLite
+every transaction begins IMMEDIATE, see `database.py`), and a seat is taken by a single
+conditional UPDATE of `seats_taken`, so confirmed registrations never exceed capacity.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from . import outbox
+from .extensions import db
+from .models import Registration, Seminar, SeminarStatus, Status, utcnow
+
+
+class RegistrationError(Exception):
+    """A signup or change that the seminar's rules do not allow."""
+
+
+class RegistrationClosed(RegistrationError):
+    pass
+
+
+class SeminarFull(RegistrationError):
+    pass
+
+
+class AlreadyRegistered(RegistrationError):
+    def __init__(self, registration: Registration):
+        super().__init__(registration.id)
+        self.registration = registration
+
+
+@dataclass
+class Attendee:
+    name: str
+    email: str
+    organization: str = ""
+    answers: dict[str, str] = field(default_factory=dict)
+    language: str = "sv"
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def manage_token(registration: Registration) -> str:
+    """The secret in the attendee's manage link: HMAC of a random salt, 256 bits.
+
+    Deriving it (instead of storing it) lets the worker put the link in a reminder weeks
+    later while the database holds only its hash.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"manage:" + registration.token_salt.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def registration_for_token(token: str) -> Registration | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.execute(
+        select(Registration).where(Registration.token_hash == _hash_token(token))
+    ).scalar_one_or_none()
+
+
+def _lock(seminar: Seminar) -> Seminar:
+    """Re-read the seminar under a row lock so counts are current for this transaction."""
+    return db.session.execute(
+        select(Seminar)
+        .where(Seminar.id == seminar.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _take_seat(seminar: Seminar, *, override_capacity: bool = False) -> bool:
+    statement = update(Seminar).where(Seminar.id == seminar.id)
+    if not override_capacity:
+        statement = statement.where(Seminar.seats_taken < Seminar.capacity)
+    took = db.session.execute(
+        statement.values(seats_taken=Seminar.seats_taken + 1),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.refresh(seminar, ["seats_taken"])
+    return took == 1
+
+
+def _free_seat(seminar: Seminar) -> None:
+    db.session.execute(
+        update(Seminar).where(Seminar.id == seminar.id).values(seats_taken=Seminar.seats_taken - 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.refresh(seminar, ["seats_taken"])
+
+
+def active_registration(seminar: Seminar, email: str) -> Registration | None:
+    return db.session.execute(
+        select(Registration).where(
+            Registration.seminar_id == seminar.id,
+            Registration.email_key == email_key(email),
+            Registration.status != Status.CANCELLED,
+        )
+    ).scalar_one_or_none()
+
+
+def register(
+    seminar: Seminar,
+    attendee: Attendee,
+    *,
+    now: datetime | None = None,
+    by_organizer: bool = False,
+    override_capacity: bool = False,
+) -> Registration:
+    """What happens when someone signs up: a seat, a place in line, or a refusal.
+
+    Organisers may add people outside the registration window, and with
+    `override_capacity` beyond the seminar's capacity.
+    """
+    now = now or utcnow()
+    seminar = _lock(seminar)
+    if seminar.status == SeminarStatus.CANCELLED or (
+        not by_organizer and not seminar.registration_open_at(now)
+    ):
+        raise RegistrationClosed(seminar.slug)
+
+    existing = active_registration(seminar, attendee.email)
+    if existing is not None:
+        outbox.queue_for_registration(
+            "manage_link", existing, dedupe_suffix=str(int(now.timestamp()) // 600)
+        )
+        raise AlreadyRegistered(existing)
+
+    if _take_seat(seminar, override_capacity=override_capacity):
+        status = Status.CONFIRMED
+    elif seminar.waitlist_enabled or by_organizer:
+        status = Status.WAITING
+    else:
+        raise SeminarFull(seminar.slug)
+
+    salt = secrets.token_hex(16)
+    registration = Registration(
+        seminar=seminar,
+        name=attendee.name,
+        email=attendee.email.strip(),
+        email_key=email_key(attendee.email),
+        organization=attendee.organization,
+        answers=attendee.answers,
+        status=status,
+        language=attendee.language,
+        token_salt=salt,
+        token_hash="",
+        created_at=now,
+        added_by_organizer=by_organizer,
+    )
+    registration.token_hash = _hash_token(manage_token(registration))
+    db.session.add(registration)
+    db.session.flush()
+    outbox.queue_for_registration(
+        "confirmed" if status == Status.CONFIRMED else "waiting", registration
+    )
+    return registration
+
+
+def waiting_position(registration: Registration) -> tuple[int, int]:
+    """(place in line, people in line) for a waiting registration."""
+    waiting = (
+        select(Registration.id)
+        .where(
+            Registration.seminar_id == registration.seminar_id,
+            Registration.status == Status.WAITING,
+        )
+        .subquery()
+    )
+    ahead_and_total = db.session.execute(
+        select(
+            func.count().filter(waiting.c.id <= registration.id),
+            func.count(),
+        ).select_from(waiting)
+    ).one()
+    return ahead_and_total[0], ahead_and_total[1]
+
+
+def promote_from_waiting_list(
+    seminar: Seminar, *, now: datetime | None = None
+) -> list[Registration]:
+    """Fill free seats with the first people in line, in arrival order, and tell them."""
+    now = now or utcnow()
+    seminar = _lock(seminar)
+    promoted = []
+    while seminar.seats_taken < seminar.capacity:
+        first_waiting = db.session.execute(
+            select(Registration)
+            .where(Registration.seminar_id == seminar.id, Registration.status == Status.WAITING)
+            .order_by(Registration.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        if first_waiting is None or not _take_seat(seminar):
+            break
+        first_waiting.status = Status.CONFIRMED
+        first_waiting.updated_at = now
+        db.session.flush()
+        outbox.queue_for_registration("promoted", first_waiting)
+        promoted.append(first_waiting)
+    return promoted
+
+
+def cancel(
+    registration: Registration, *, now: datetime | None = None, notify: bool = True
+) -> list[Registration]:
+    """Cancel a registration; a freed seat goes to the first in line in the same transaction.
+
+    Returns the people promoted from the waiting list.
+    """
+    now = now or utcnow()
+    seminar = _lock(registration.seminar)
+    db.session.refresh(registration, ["status"])
+    if registration.status == Status.CANCELLED:
+        return []
+    was_confirmed = registration.status == Status.CONFIRMED
+    registration.status = Status.CANCELLED
+    registration.cancelled_at = now
+    db.session.flush()
+    if notify:
+        outbox.queue_for_registration("cancelled", registration)
+    if not was_confirmed:
+        return []
+    _free_seat(seminar)
+    return promote_from_waiting_list(seminar, now=now)
+
+
+def change_answers(
+    registration: Registration, *, name: str, organization: str, answers: dict[str, str]
+) -> bool:
+    """Store the attendee's new answers; returns whether anything changed (and mails then)."""
+    if (registration.name, registration.organization, registration.answers) == (
+        name,
+        organization,
+        answers,
+    ):
+        return False
+    registration.name = name
+    registration.organization = organization
+    registration.answers = answers
+    registration.updated_at = utcnow()
+    db.session.flush()
+    outbox.queue_for_registration(
+        "answers_changed", registration, dedupe_suffix=str(registration.updated_at.timestamp())
+    )
+    return True
+
+
+def anonymise(registration: Registration, *, now: datetime | None = None) -> None:
+    """Remove everything that identifies the attendee; the row stays for the counts."""
+    now = now or utcnow()
+    registration.name = ""
+    registration.email = ""
+    registration.email_key = f"anonymised-{registration.id}"
+    registration.organization = ""
+    registration.answers = {}
+    registration.anonymised_at = now
+    outbox.forget_recipient(registration)
+
+
+def delete_own_data(registration: Registration, *, now: datetime | None = None) -> None:
+    """The attendee's own "delete my data": leave the seminar and erase the registration."""
+    cancel(registration, now=now, notify=False)
+    anonymise(registration, now=now)
+    db.session.flush()

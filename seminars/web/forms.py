@@ -1,0 +1,155 @@
+"""Forms for the public pages. Every POST carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..models import Question, QuestionKind, Seminar
+from ..registration import Attendee
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(value: str | None) -> str:
+    """Strip and normalise; the caller's validator refuses what is left of control chars."""
+    return unicodedata.normalize("NFC", value or "").strip()
+
+
+def multi_line(value: str | None) -> str:
+    text = unicodedata.normalize("NFC", value or "").replace("\r\n", "\n").strip()
+    return "".join(ch for ch in text if ch in "\n\t" or not _CONTROL.match(ch))
+
+
+def no_control_characters(form, field: Field) -> None:
+    if _CONTROL.search(field.data or ""):
+        raise ValidationError(_l("Use letters, digits and punctuation only, on one line."))
+
+
+def valid_email(form, field: Field) -> None:
+    try:
+        result = validate_email(field.data or "", check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(_l("Enter an email address like name@example.org.")) from None
+    field.data = result.normalized
+
+
+def _question_field(question: Question) -> Field:
+    label = question.text
+    description = question.help_text
+    required = question.required and not question.sensitive
+    presence = [InputRequired(_l("Answer this question."))] if required else [Optional()]
+    if question.kind == QuestionKind.LONG_TEXT:
+        return TextAreaField(
+            label, presence + [Length(max=2000)], filters=[multi_line], description=description
+        )
+    if question.kind == QuestionKind.CHOICE:
+        choices = [(choice, choice) for choice in question.choice_list]
+        return RadioField(
+            label,
+            presence if required else [Optional()],
+            choices=choices,
+            validate_choice=True,
+            description=description,
+        )
+    if question.kind == QuestionKind.YES_NO:
+        return RadioField(
+            label,
+            presence if required else [Optional()],
+            choices=[("yes", _l("Yes")), ("no", _l("No"))],
+            description=description,
+        )
+    return StringField(
+        label,
+        presence + [Length(max=300), no_control_characters],
+        filters=[one_line],
+        description=description,
+    )
+
+
+class AttendeeDetailsForm(FlaskForm):
+    """Name, organisation and the seminar's own questions; shared by signup and edit."""
+
+    name = StringField(
+        _l("Name"),
+        [DataRequired(_l("Enter your name.")), Length(max=200), no_control_characters],
+        filters=[one_line],
+        render_kw={"autocomplete": "name"},
+    )
+    organization = StringField(
+        _l("Organisation"),
+        [Optional(), Length(max=200), no_control_characters],
+        filters=[one_line],
+        render_kw={"autocomplete": "organization"},
+    )
+    health_consent = BooleanField(
+        _l(
+            "I agree that the organiser may use my answers about diet or accessibility, "
+            "which can be health information, only to arrange this seminar."
+        )
+    )
+
+    questions: list[Question] = []
+
+    @classmethod
+    def for_seminar(cls, seminar: Seminar, **kwargs):
+        """A form class with one field per custom question, named q<id>."""
+        fields = {q.field_name: _question_field(q) for q in seminar.questions}
+        form_class = type(cls.__name__, (cls,), fields)
+        form_class.questions = list(seminar.questions)
+        return form_class(**kwargs)
+
+    def question_fields(self) -> list[tuple[Question, Field]]:
+        return [(q, self[q.field_name]) for q in self.questions]
+
+    @property
+    def asks_sensitive(self) -> bool:
+        return any(q.sensitive for q in self.questions)
+
+    def validate_health_consent(self, field: Field) -> None:
+        gave_health_data = any(
+            (self[q.field_name].data or "").strip() for q in self.questions if q.sensitive
+        )
+        if gave_health_data and not field.data:
+            raise ValidationError(
+                _l("Tick the consent box, or leave the diet and accessibility answers empty.")
+            )
+
+    def answers(self) -> dict[str, str]:
+        """Answers keyed by question id; health answers only with consent."""
+        answers = {}
+        for question, field in self.question_fields():
+            value = (field.data or "").strip()
+            if question.sensitive and not self.health_consent.data:
+                value = ""
+            if value:
+                answers[str(question.id)] = value
+        return answers
+
+
+class SignupForm(AttendeeDetailsForm):
+    email = StringField(
+        _l("Email"),
+        [DataRequired(_l("Enter your email address.")), Length(max=254), valid_email],
+        filters=[one_line],
+        render_kw={"autocomplete": "email", "type": "email", "inputmode": "email"},
+    )
+
+    def attendee(self, language: str) -> Attendee:
+        return Attendee(
+            name=self.name.data,
+            email=self.email.data,
+            organization=self.organization.data or "",
+            answers=self.answers(),
+            language=language,
+        )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that needs nothing but its CSRF token (cancel, delete)."""

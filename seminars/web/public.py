@@ -1,0 +1,270 @@
+"""Public pages: the seminar list, a seminar with its signup form, calendars, the
+attendee's own page behind the manage link, and the health check."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select, text
+
+from .. import calendar
+from .. import registration as signups
+from ..extensions import db
+from ..i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
+from ..models import Registration, Seminar, SeminarStatus, Status, utcnow
+from .forms import AttendeeDetailsForm, ConfirmForm, SignupForm
+
+bp = Blueprint("public", __name__)
+
+VISIBLE = (SeminarStatus.PUBLISHED, SeminarStatus.CANCELLED)
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def keep_tokens_private(response: Response) -> Response:
+        # The manage link is a password: never let it travel in a Referer header.
+        if request.path.startswith("/r/"):
+            response.headers["Referrer-Policy"] = "no-referrer"
+            response.headers["Cache-Control"] = "no-store"
+        else:
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+
+def visible_seminar_or_404(slug: str) -> Seminar:
+    seminar = db.session.execute(
+        select(Seminar).where(Seminar.slug == slug, Seminar.status.in_(VISIBLE))
+    ).scalar_one_or_none()
+    if seminar is None:
+        abort(404)
+    return seminar
+
+
+def seminar_url(seminar: Seminar) -> str:
+    return current_app.config["BASE_URL"] + url_for("public.seminar", slug=seminar.slug)
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    upcoming = db.session.scalars(
+        select(Seminar)
+        .where(Seminar.status.in_(VISIBLE), Seminar.ends_at >= now)
+        .order_by(Seminar.starts_at)
+    ).all()
+    past = db.session.scalars(
+        select(Seminar)
+        .where(Seminar.status == SeminarStatus.PUBLISHED, Seminar.ends_at < now)
+        .order_by(Seminar.starts_at.desc())
+        .limit(30)
+    ).all()
+    return render_template("public/index.html", upcoming=upcoming, past=past, now=now)
+
+
+def _render_seminar(
+    seminar: Seminar, form: SignupForm | None = None, *, problem: str = "", status=200
+):
+    now = utcnow()
+    if form is None and seminar.registration_open_at(now):
+        form = SignupForm.for_seminar(seminar)
+    return (
+        render_template(
+            "public/seminar.html",
+            seminar=seminar,
+            form=form,
+            now=now,
+            problem=problem,
+            registration_open=seminar.registration_open_at(now),
+        ),
+        status,
+    )
+
+
+@bp.get("/seminars/<slug>")
+def seminar(slug: str):
+    return _render_seminar(visible_seminar_or_404(slug))
+
+
+@bp.post("/seminars/<slug>/register")
+def register(slug: str):
+    seminar = visible_seminar_or_404(slug)
+    form = SignupForm.for_seminar(seminar)
+    if not form.validate_on_submit():
+        return _render_seminar(seminar, form, status=422)
+    try:
+        registration = signups.register(seminar, form.attendee(current_language()))
+    except signups.AlreadyRegistered:
+        db.session.commit()  # the mail with the existing link
+        return render_template("public/link_sent.html", seminar=seminar, email=form.email.data)
+    except signups.SeminarFull:
+        db.session.rollback()
+        return _render_seminar(seminar, form, problem=_("The seminar is fully booked."), status=409)
+    except signups.RegistrationClosed:
+        db.session.rollback()
+        return _render_seminar(
+            seminar, form, problem=_("Registration for this seminar is closed."), status=409
+        )
+    db.session.commit()
+    return redirect(url_for("public.manage", token=signups.manage_token(registration)), 303)
+
+
+@bp.get("/seminars/<slug>.ics")
+def seminar_ics(slug: str):
+    seminar = visible_seminar_or_404(slug)
+    body = calendar.calendar_for([(seminar, seminar_url(seminar))], current_app.config["BASE_URL"])
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{seminar.slug}.ics"'},
+    )
+
+
+@bp.get("/calendar.ics")
+def calendar_ics():
+    seminars = db.session.scalars(
+        select(Seminar)
+        .where(Seminar.status.in_(VISIBLE), Seminar.ends_at >= utcnow())
+        .order_by(Seminar.starts_at)
+    ).all()
+    body = calendar.calendar_for(
+        [(s, seminar_url(s)) for s in seminars],
+        current_app.config["BASE_URL"],
+        name=_("Seminars"),
+    )
+    return Response(body, mimetype="text/calendar")
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = signups.registration_for_token(token)
+    if registration is None or registration.anonymised_at is not None:
+        abort(404)
+    return registration
+
+
+def _render_manage(registration: Registration, token: str, form=None, *, status=200, **extra):
+    seminar = registration.seminar
+    if form is None:
+        form = AttendeeDetailsForm.for_seminar(
+            seminar,
+            data={
+                "name": registration.name,
+                "organization": registration.organization,
+                "health_consent": any(
+                    str(q.id) in registration.answers for q in seminar.questions if q.sensitive
+                ),
+                **{f"q{qid}": answer for qid, answer in registration.answers.items()},
+            },
+        )
+    position = total = 0
+    if registration.status == Status.WAITING:
+        position, total = signups.waiting_position(registration)
+    return (
+        render_template(
+            "public/manage.html",
+            registration=registration,
+            seminar=seminar,
+            token=token,
+            form=form,
+            confirm_form=ConfirmForm(),
+            position=position,
+            waiting_total=total,
+            can_change=registration.status != Status.CANCELLED and seminar.ends_at > utcnow(),
+            **extra,
+        ),
+        status,
+    )
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    registration = _registration_or_404(token)
+    return _render_manage(registration, token, saved=request.args.get("saved") == "1")
+
+
+@bp.post("/r/<token>")
+def change_answers(token: str):
+    registration = _registration_or_404(token)
+    form = AttendeeDetailsForm.for_seminar(registration.seminar)
+    if registration.status == Status.CANCELLED:
+        abort(409)
+    if not form.validate_on_submit():
+        return _render_manage(registration, token, form, status=422)
+    signups.change_answers(
+        registration,
+        name=form.name.data,
+        organization=form.organization.data or "",
+        answers=form.answers(),
+    )
+    db.session.commit()
+    return redirect(url_for("public.manage", token=token, saved=1), 303)
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        signups.cancel(registration)
+        db.session.commit()
+        return redirect(url_for("public.manage", token=token), 303)
+    return render_template(
+        "public/cancel.html",
+        registration=registration,
+        seminar=registration.seminar,
+        token=token,
+        form=form,
+    )
+
+
+@bp.route("/r/<token>/delete", methods=["GET", "POST"])
+def delete(token: str):
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        seminar = registration.seminar
+        signups.delete_own_data(registration)
+        db.session.commit()
+        return render_template("public/deleted.html", seminar=seminar)
+    return render_template(
+        "public/delete.html",
+        registration=registration,
+        seminar=registration.seminar,
+        token=token,
+        form=form,
+    )
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    target = request.args.get("next", "/")
+    # Only paths on this site, so the switch cannot be used as an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(
+        LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+    )
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:  # any driver error means "not healthy"
+        current_app.logger.warning("health check failed: %s", error)
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}

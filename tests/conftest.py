@@ -1,0 +1,178 @@
+"""Fixtures: a fresh app and database per test, factories for seminars, PostgreSQL on demand.
+
+Set SEMINARS_TEST_DATABASE=postgresql to run the whole suite against PostgreSQL
+(each test session gets its own database on the server in PG_ADMIN_URL).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from seminars import create_app
+from seminars.extensions import db
+from seminars.models import Organization, Question, QuestionKind, Seminar, SeminarStatus
+from seminars.registration import Attendee
+
+PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_available() -> str | None:
+    """None when the server answers, else why not."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as error:  # any failure to connect means "not here"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}"
+
+
+def create_postgres_database() -> str:
+    """A new empty database; returns its SQLAlchemy URL. Skips (or fails in CI) without a server."""
+    import psycopg
+
+    problem = _postgres_available()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"CI=true but {problem}")
+        pytest.skip(problem)
+    name = f"seminars_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}"
+
+
+def drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _session_postgres():
+    if os.environ.get("SEMINARS_TEST_DATABASE") != "postgresql":
+        yield None
+        return
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture
+def database_url(tmp_path, _session_postgres) -> str:
+    return _session_postgres or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def postgres_url():
+    """A database of its own on the PostgreSQL server, for tests that must run there."""
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "BASE_URL": "http://seminars.test",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def organization_factory(app):
+    def make(name: str = "OFR", **fields) -> Organization:
+        number = next(_numbers)
+        organization = Organization(slug=f"org-{number}", name=name, **fields)
+        db.session.add(organization)
+        db.session.flush()
+        return organization
+
+    return make
+
+
+@pytest.fixture
+def seminar_factory(app, organization_factory):
+    def make(**fields) -> Seminar:
+        number = next(_numbers)
+        starts_at = fields.pop(
+            "starts_at", datetime.now(UTC).replace(microsecond=0) + timedelta(days=14)
+        )
+        questions = fields.pop("questions", [])
+        values = {
+            "slug": f"seminar-{number}",
+            "title": f"Seminarium {number}",
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(hours=3),
+            "capacity": 10,
+            "status": SeminarStatus.PUBLISHED,
+            "venue_name": "Aulan",
+            "venue_address": "Drottninggatan 71B, Stockholm",
+            "contact_name": "Ewa-Marie Siwerson",
+            "contact_email": "ewa-marie@example.org",
+        }
+        values.update(fields)
+        if "organization" not in values:
+            values["organization"] = organization_factory()
+        seminar = Seminar(**values)
+        seminar.questions = [
+            q if isinstance(q, Question) else Question(position=i, **q)
+            for i, q in enumerate(questions)
+        ]
+        db.session.add(seminar)
+        db.session.commit()
+        return seminar
+
+    return make
+
+
+def attendee(email: str = "anna@example.org", name: str = "Anna Andersson", **fields) -> Attendee:
+    return Attendee(
+        name=name, email=email, organization=fields.pop("organization", "Vision"), **fields
+    )
+
+
+DIET_QUESTION = {
+    "text": "Kost",
+    "kind": QuestionKind.CHOICE,
+    "choices": "Ingen särskild\nVegetarisk\nGlutenfri",
+    "sensitive": True,
+}

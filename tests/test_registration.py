@@ -1,0 +1,165 @@
+"""Domain rules of signing up: capacity, the waiting list, duplicates, windows."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from seminars import registration as signups
+from seminars.extensions import db
+from seminars.models import OutboxMessage, Registration, SeminarStatus, Status
+from tests.conftest import attendee
+
+
+def register(seminar, email, **fields):
+    registration = signups.register(seminar, attendee(email, **fields))
+    db.session.commit()
+    return registration
+
+
+def outbox_kinds(registration):
+    return sorted(
+        db.session.scalars(
+            select(OutboxMessage.kind).where(OutboxMessage.registration_id == registration.id)
+        )
+    )
+
+
+def test_signups_beyond_capacity_join_waiting_list_in_arrival_order(seminar_factory):
+    seminar = seminar_factory(capacity=2)
+    people = [register(seminar, f"p{i}@example.org") for i in range(5)]
+    assert [p.status for p in people] == [Status.CONFIRMED] * 2 + [Status.WAITING] * 3
+    assert seminar.seats_taken == 2
+    assert [signups.waiting_position(p) for p in people[2:]] == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_confirmation_and_waiting_mail_are_queued_with_the_signup(seminar_factory):
+    seminar = seminar_factory(capacity=1)
+    first = register(seminar, "a@example.org")
+    second = register(seminar, "b@example.org")
+    assert outbox_kinds(first) == ["confirmed"]
+    assert outbox_kinds(second) == ["waiting"]
+
+
+def test_full_seminar_without_waiting_list_refuses(seminar_factory):
+    seminar = seminar_factory(capacity=1, waitlist_enabled=False)
+    register(seminar, "a@example.org")
+    with pytest.raises(signups.SeminarFull):
+        signups.register(seminar, attendee("b@example.org"))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Registration.id))) == 1
+
+
+def test_cancel_promotes_first_waiting(seminar_factory):
+    seminar = seminar_factory(capacity=1)
+    confirmed = register(seminar, "a@example.org")
+    first_in_line = register(seminar, "b@example.org")
+    second_in_line = register(seminar, "c@example.org")
+    promoted = signups.cancel(confirmed)
+    db.session.commit()
+    assert promoted == [first_in_line]
+    assert (confirmed.status, first_in_line.status, second_in_line.status) == (
+        Status.CANCELLED,
+        Status.CONFIRMED,
+        Status.WAITING,
+    )
+    assert seminar.seats_taken == 1
+    assert "promoted" in outbox_kinds(first_in_line)
+    assert "cancelled" in outbox_kinds(confirmed)
+    assert signups.waiting_position(second_in_line) == (1, 1)
+
+
+def test_cancelling_a_waiting_registration_frees_no_seat(seminar_factory):
+    seminar = seminar_factory(capacity=1)
+    register(seminar, "a@example.org")
+    waiting = register(seminar, "b@example.org")
+    assert signups.cancel(waiting) == []
+    db.session.commit()
+    assert seminar.seats_taken == 1
+
+
+def test_cancelling_twice_changes_nothing(seminar_factory):
+    seminar = seminar_factory(capacity=1)
+    confirmed = register(seminar, "a@example.org")
+    register(seminar, "b@example.org")
+    signups.cancel(confirmed)
+    assert signups.cancel(confirmed) == []
+    db.session.commit()
+    assert seminar.seats_taken == 1
+
+
+def test_same_email_in_other_case_is_already_registered_and_gets_link_again(seminar_factory):
+    seminar = seminar_factory()
+    first = register(seminar, "Anna@Example.org")
+    with pytest.raises(signups.AlreadyRegistered) as raised:
+        signups.register(seminar, attendee("  anna@EXAMPLE.org "))
+    db.session.commit()
+    assert raised.value.registration.id == first.id
+    assert db.session.scalar(select(func.count(Registration.id))) == 1
+    assert outbox_kinds(first) == ["confirmed", "manage_link"]
+
+
+def test_signing_up_again_after_cancelling_is_allowed(seminar_factory):
+    seminar = seminar_factory()
+    first = register(seminar, "anna@example.org")
+    signups.cancel(first)
+    db.session.commit()
+    again = register(seminar, "anna@example.org")
+    assert again.id != first.id and again.status == Status.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"registration_opens_at": datetime.now(UTC) + timedelta(days=1)},
+        {"registration_closes_at": datetime.now(UTC) - timedelta(minutes=1)},
+        {"status": SeminarStatus.CANCELLED},
+        {"status": SeminarStatus.DRAFT},
+        {"starts_at": datetime.now(UTC) - timedelta(hours=1)},
+    ],
+    ids=["not-open-yet", "closed", "cancelled", "draft", "started"],
+)
+def test_no_signup_outside_the_registration_window(seminar_factory, fields):
+    seminar = seminar_factory(**fields)
+    with pytest.raises(signups.RegistrationClosed):
+        signups.register(seminar, attendee())
+
+
+def test_manage_token_is_long_random_and_stored_only_hashed(seminar_factory):
+    seminar = seminar_factory()
+    one = register(seminar, "a@example.org")
+    two = register(seminar, "b@example.org")
+    token = signups.manage_token(one)
+    assert len(token) >= 43  # 256 bits, base64url
+    assert token != signups.manage_token(two)
+    assert token not in (one.token_hash, one.token_salt)
+    assert signups.registration_for_token(token) is one
+    assert signups.registration_for_token(token[:-1] + "x") is None
+
+
+def test_delete_own_data_erases_person_and_gives_seat_to_next(seminar_factory):
+    seminar = seminar_factory(capacity=1)
+    leaving = register(seminar, "a@example.org", name="Åsa Plesner")
+    waiting = register(seminar, "b@example.org")
+    signups.delete_own_data(leaving)
+    db.session.commit()
+    assert (leaving.name, leaving.email, leaving.organization, leaving.answers) == ("", "", "", {})
+    assert leaving.status == Status.CANCELLED
+    assert waiting.status == Status.CONFIRMED
+    pending_to_leaver = db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.to_email == "a@example.org")
+    )
+    assert pending_to_leaver == 0
+
+
+def test_raising_capacity_promotes_in_order(seminar_factory):
+    seminar = seminar_factory(capacity=1)
+    register(seminar, "a@example.org")
+    b = register(seminar, "b@example.org")
+    c = register(seminar, "c@example.org")
+    d = register(seminar, "d@example.org")
+    seminar.capacity = 3
+    promoted = signups.promote_from_waiting_list(seminar)
+    db.session.commit()
+    assert promoted == [b, c]
+    assert d.status == Status.WAITING
