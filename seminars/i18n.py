@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import get_locale
 
 from . import dates
@@ -35,6 +35,8 @@ def init_app(app: Flask) -> None:
             "fmt_when": lambda moment: dates.when(moment, language),
             "fmt_day": lambda moment: dates.day(moment, language),
             "fmt_clock": lambda moment: dates.clock(moment, language),
+            # Lets shared navigation link only to pages that exist in this build.
+            "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
         }
 
     app.jinja_env.filters["markdown"] = render_markdown

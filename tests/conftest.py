@@ -176,3 +176,33 @@ DIET_QUESTION = {
     "choices": "Ingen särskild\nVegetarisk\nGlutenfri",
     "sensitive": True,
 }
+
+
+@pytest.fixture
+def organizer_factory(app, organization_factory):
+    """Organiser accounts; password hashing uses werkzeug's default (scrypt)."""
+    from werkzeug.security import generate_password_hash
+
+    from seminars.models import Organizer
+
+    def make(*organizations, email=None, password="correct horse battery", is_admin=False):
+        number = next(_numbers)
+        organizer = Organizer(
+            email=email or f"organizer{number}@example.org",
+            name=f"Organiser {number}",
+            password_hash=generate_password_hash(password),
+            is_admin=is_admin,
+        )
+        organizer.organizations = list(organizations) or [organization_factory()]
+        db.session.add(organizer)
+        db.session.commit()
+        return organizer
+
+    return make
+
+
+def log_in(client, organizer) -> None:
+    """Log an organiser in on the test client without going through the login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(organizer.id)
+        session["_fresh"] = True
