@@ -84,7 +84,8 @@ def _lock(seminar: Seminar) -> Seminar:
     return db.session.execute(
         select(Seminar)
         .where(Seminar.id == seminar.id)
-        .with_for_update()
+        # OF: the joined organisation is on the nullable side of an outer join.
+        .with_for_update(of=Seminar)
         .execution_options(populate_existing=True)
     ).scalar_one()
 
