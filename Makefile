@@ -27,8 +27,10 @@ db: setup
 run: db
 	$(BIN)/honcho start -f Procfile.dev
 
+# The whole suite on SQLite, then again on PostgreSQL (browser tests bring their own server).
 test: setup
 	$(BIN)/pytest
+	SEMINARS_TEST_DATABASE=postgresql $(BIN)/pytest -m "not browser and not burst"
 
 lint: setup
 	$(BIN)/ruff check .
