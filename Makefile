@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-FLASK := $(BIN)/flask --app wsgi
+# SEMINARS_DEV=1: local commands may use the development SECRET_KEY (seminars/web/security.py).
+FLASK := SEMINARS_DEV=1 $(BIN)/flask --app wsgi
 INSTALLED := $(VENV)/.installed
 CATALOGS := $(wildcard seminars/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)

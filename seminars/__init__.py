@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, database
 from .extensions import babel, csrf, db, login_manager, mail, migrate
@@ -23,6 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config["PROXY_FIX"]:
+        # Behind one reverse proxy that sets X-Forwarded-* (docs/deploy.md): trust one hop.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -47,10 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     i18n.init_app(app)
 
-    from .web import auth, errors, public
+    from .web import auth, errors, public, security
 
     app.register_blueprint(public.bp)
-    public.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
 

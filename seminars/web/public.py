@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -27,19 +26,6 @@ from .forms import AttendeeDetailsForm, ConfirmForm, SignupForm
 bp = Blueprint("public", __name__)
 
 VISIBLE = (SeminarStatus.PUBLISHED, SeminarStatus.CANCELLED)
-
-
-def init_app(app: Flask) -> None:
-    @app.after_request
-    def keep_tokens_private(response: Response) -> Response:
-        # The manage link is a password: never let it travel in a Referer header.
-        if request.path.startswith("/r/"):
-            response.headers["Referrer-Policy"] = "no-referrer"
-            response.headers["Cache-Control"] = "no-store"
-        else:
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
 
 
 def visible_seminar_or_404(slug: str) -> Seminar:
@@ -255,7 +241,12 @@ def choose_language(code: str):
         target = "/"
     response = redirect(target)
     response.set_cookie(
-        LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        LANGUAGE_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
 

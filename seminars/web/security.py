@@ -1,0 +1,82 @@
+"""Security headers on every response, cookie flags, and the refusal to run in
+production with the development SECRET_KEY."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response, request
+
+from ..config import DEFAULT_SECRET_KEY
+
+# No 'unsafe-inline': templates carry no inline scripts or style attributes
+# (tests/test_security.py scans them), so injected markup cannot run or restyle the page.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# Set by Procfile.dev for every local process, so the worker and the dev mailbox start
+# without a real secret; `flask run --debug` and the tests are recognised on their own.
+DEV_ENVIRONMENT_FLAG = "SEMINARS_DEV"
+
+
+def _is_development(app: Flask) -> bool:
+    return bool(
+        app.debug
+        or app.testing
+        or os.environ.get("FLASK_DEBUG") == "1"
+        or os.environ.get(DEV_ENVIRONMENT_FLAG) == "1"
+    )
+
+
+def refuse_default_secret_key(app: Flask) -> None:
+    """Manage links and sessions are signed with SECRET_KEY; a public default forges both."""
+    if app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY) and not _is_development(app):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+            "value (for example: python -c 'import secrets; print(secrets.token_hex(32))'). "
+            f"For local development only, set {DEV_ENVIRONMENT_FLAG}=1 or run with --debug."
+        )
+
+
+def uses_https(app: Flask) -> bool:
+    return str(app.config.get("BASE_URL", "")).startswith("https://")
+
+
+def init_app(app: Flask) -> None:
+    refuse_default_secret_key(app)
+    if uses_https(app):
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_SECURE=True,
+        )
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    https = uses_https(app)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        # The manage link is a password: never let it travel in a Referer header or a cache.
+        if request.path.startswith("/r/"):
+            headers["Referrer-Policy"] = "no-referrer"
+            headers["Cache-Control"] = "no-store"
+        else:
+            headers.setdefault("Referrer-Policy", "same-origin")
+        if https:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
