@@ -34,6 +34,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "seminarier@localhost"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PROXY_FIX": _flag("PROXY_FIX"),
     }
 
 
