@@ -35,6 +35,13 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PROXY_FIX": _flag("PROXY_FIX"),
+        # Unset: rate limits on (off in tests). RATELIMIT_ENABLED=0 for a load test from one
+        # address, or when the reverse proxy enforces the limits.
+        **(
+            {"RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED")}
+            if "RATELIMIT_ENABLED" in os.environ
+            else {}
+        ),
     }
 
 
