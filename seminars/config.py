@@ -42,6 +42,8 @@ def from_environment(instance_path: str) -> dict:
             if "RATELIMIT_ENABLED" in os.environ
             else {}
         ),
+        # memory:// counts per process; use redis://host:6379 when running several.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
     }
 
 
@@ -61,4 +63,9 @@ DEFAULTS = {
     "OUTBOX_BATCH_SIZE": 100,
     "OUTBOX_MAX_ATTEMPTS": 12,
     "DEV_MAILBOX": False,
+    # Flask-Limiter syntax; per IP, and for login also per account tried.
+    "SIGNUP_RATE_LIMIT": "10/minute;100/hour",
+    "LOGIN_RATE_LIMIT": "10/minute",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "5/minute",
+    "RATELIMIT_HEADERS_ENABLED": True,
 }

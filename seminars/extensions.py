@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -29,3 +31,5 @@ mail = Mail()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Storage from RATELIMIT_STORAGE_URI: memory:// on one machine, redis:// beyond it.
+limiter = Limiter(key_func=get_remote_address)

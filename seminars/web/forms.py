@@ -140,6 +140,10 @@ class SignupForm(AttendeeDetailsForm):
         filters=[one_line],
         render_kw={"autocomplete": "email", "type": "email", "inputmode": "email"},
     )
+    # Honeypot: hidden from people (CSS, aria-hidden, out of the tab order), filled by naive bots.
+    website = StringField(
+        _l("Leave this empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )
 
     def attendee(self, language: str) -> Attendee:
         return Attendee(

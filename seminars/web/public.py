@@ -22,6 +22,7 @@ from ..extensions import db
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from ..models import Registration, Seminar, SeminarStatus, Status, utcnow
 from .forms import AttendeeDetailsForm, ConfirmForm, SignupForm
+from .security import signup_rate_limit
 
 bp = Blueprint("public", __name__)
 
@@ -83,9 +84,13 @@ def seminar(slug: str):
 
 
 @bp.post("/seminars/<slug>/register")
+@signup_rate_limit
 def register(slug: str):
     seminar = visible_seminar_or_404(slug)
     form = SignupForm.for_seminar(seminar)
+    if form.website.data:
+        # The honeypot was filled in: show a bot what success looks like, store nothing.
+        return render_template("public/link_sent.html", seminar=seminar, email=form.email.data)
     if not form.validate_on_submit():
         return _render_seminar(seminar, form, status=422)
     try:

@@ -1,13 +1,15 @@
-"""Security headers on every response, cookie flags, and the refusal to run in
-production with the development SECRET_KEY."""
+"""Security headers on every response, cookie flags, rate limits on signup and login,
+and the refusal to run in production with the development SECRET_KEY."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 from ..config import DEFAULT_SECRET_KEY
+from ..extensions import limiter
 
 # No 'unsafe-inline': templates carry no inline scripts or style attributes
 # (tests/test_security.py scans them), so injected markup cannot run or restyle the page.
@@ -53,8 +55,33 @@ def uses_https(app: Flask) -> bool:
     return str(app.config.get("BASE_URL", "")).startswith("https://")
 
 
+def _configured(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def _account_tried() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+# Per IP. A refused request gets the 429 page from errors.py.
+signup_rate_limit = limiter.limit(_configured("SIGNUP_RATE_LIMIT"), methods=["POST"])
+
+
+def login_rate_limit(view: Callable) -> Callable:
+    """Per IP, and per account so that guessing one password from many addresses is slow too."""
+    per_ip = limiter.limit(_configured("LOGIN_RATE_LIMIT"), methods=["POST"])
+    per_account = limiter.limit(
+        _configured("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_account_tried, methods=["POST"]
+    )
+    return per_account(per_ip(view))
+
+
 def init_app(app: Flask) -> None:
     refuse_default_secret_key(app)
+    # Tests sign up many times from one address; the rate-limit tests switch limits back on.
+    if app.testing:
+        app.config.setdefault("RATELIMIT_ENABLED", False)
+    limiter.init_app(app)
     if uses_https(app):
         app.config.update(
             SESSION_COOKIE_SECURE=True,

@@ -1,0 +1,101 @@
+"""Rate limits on signup (per IP) and login (per IP and per account), and the signup honeypot."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from seminars.extensions import db
+from seminars.models import OutboxMessage, Registration
+
+from .conftest import make_app
+
+
+@pytest.fixture
+def app(database_url):
+    """The usual test app, with rate limits switched on and set low."""
+    app = make_app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        SIGNUP_RATE_LIMIT="3/minute",
+        LOGIN_RATE_LIMIT="4/minute",
+        LOGIN_ACCOUNT_RATE_LIMIT="2/minute",
+    )
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _signup(client, seminar, number: int, address: str = "192.0.2.10", **extra):
+    return client.post(
+        f"/seminars/{seminar.slug}/register",
+        data={"name": f"Person {number}", "email": f"p{number}@example.org", **extra},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def _registrations() -> int:
+    return db.session.scalar(select(func.count(Registration.id)))
+
+
+def test_signups_from_one_address_are_limited_with_a_429_page(client, seminar_factory):
+    seminar = seminar_factory(capacity=50)
+    for number in range(3):
+        assert _signup(client, seminar, number).status_code == 303
+    refused = _signup(client, seminar, 99)
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "För många försök" in page
+    assert "Retry-After" in refused.headers
+    assert _registrations() == 3
+
+
+def test_signup_limit_is_per_address(client, seminar_factory):
+    seminar = seminar_factory(capacity=50)
+    for number in range(3):
+        _signup(client, seminar, number, address="192.0.2.10")
+    assert _signup(client, seminar, 10, address="198.51.100.7").status_code == 303
+
+
+def test_reading_seminar_pages_is_not_limited(client, seminar_factory):
+    seminar = seminar_factory()
+    for _ in range(6):
+        assert client.get(f"/seminars/{seminar.slug}").status_code == 200
+
+
+def test_429_page_in_english(client, seminar_factory):
+    seminar = seminar_factory(capacity=50)
+    client.set_cookie("lang", "en")
+    for number in range(3):
+        _signup(client, seminar, number)
+    refused = _signup(client, seminar, 99)
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.get_data(as_text=True)
+
+
+def test_honeypot_field_is_hidden_from_people(client, seminar_factory):
+    client.set_cookie("lang", "en")
+    page = client.get(f"/seminars/{seminar_factory().slug}").get_data(as_text=True)
+    assert '<div class="signup-extra" aria-hidden="true">' in page
+    field = page.split('<div class="signup-extra" aria-hidden="true">')[1].split("</div>")[0]
+    assert 'name="website"' in field
+    assert 'tabindex="-1"' in field
+    assert 'autocomplete="off"' in field
+    assert "Leave this empty" in field
+
+
+def test_filled_honeypot_looks_like_success_but_stores_and_sends_nothing(client, seminar_factory):
+    seminar = seminar_factory()
+    response = _signup(client, seminar, 1, website="https://spam.example")
+    assert response.status_code == 200
+    assert "Titta i din e-post" in response.get_data(as_text=True)
+    assert _registrations() == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_empty_honeypot_signs_up_normally(client, seminar_factory):
+    assert _signup(client, seminar_factory(), 1, website="").status_code == 303
+    assert _registrations() == 1
