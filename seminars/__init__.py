@@ -58,6 +58,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
 
+    from .web import statements
+
+    app.register_blueprint(statements.bp)
+
     from . import cli
 
     app.register_blueprint(cli.bp)
