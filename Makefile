@@ -26,6 +26,7 @@ db: setup
 	$(FLASK) seminars demo
 
 run: db
+	@echo "Log in at http://127.0.0.1:5000/login as demo@example.org / seminarier-demo"
 	$(BIN)/honcho start -f Procfile.dev
 
 # The whole suite on SQLite, then again on PostgreSQL (browser tests bring their own server).

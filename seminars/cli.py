@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint
 
-from . import demo
+from . import accounts, demo
 from .extensions import db
 
 bp = Blueprint("seminars", __name__, cli_group="seminars")
@@ -21,6 +21,38 @@ def demo_command() -> None:
             click.echo(f"created {seminar.slug}")
     else:
         click.echo("demo seminars already present")
+    click.echo(f"organiser login: {demo.DEMO_ORGANIZER_EMAIL} / {demo.DEMO_ORGANIZER_PASSWORD}")
+
+
+@bp.cli.command("create-organizer")
+@click.option("--email", required=True, help="The address they log in with.")
+@click.option("--name", required=True)
+@click.option(
+    "--organization", required=True, help="Name of their organisation; created if missing."
+)
+@click.option("--admin", is_flag=True, help="A site administrator, who manages everything.")
+@click.password_option(help="Asked for when not given, hidden, twice.")
+def create_organizer_command(
+    email: str, name: str, organization: str, admin: bool, password: str
+) -> None:
+    """Create an organiser account (the password is asked for, hidden)."""
+    try:
+        organizer = accounts.create_organizer(
+            email=email,
+            name=name,
+            password=password,
+            organizations=[accounts.organization_named(organization)],
+            is_admin=admin,
+        )
+    except accounts.EmailTaken:
+        raise click.ClickException(f"an account for {email} already exists") from None
+    except accounts.PasswordTooShort:
+        raise click.ClickException(
+            f"the password must be at least {accounts.MIN_PASSWORD_LENGTH} characters"
+        ) from None
+    db.session.commit()
+    role = "administrator" if admin else "organiser"
+    click.echo(f"created {role} {organizer.email} in {organizer.organizations[0].name}")
 
 @bp.cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only count what would be anonymised.")

@@ -57,6 +57,7 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # organisers log in again after a working day
     "REMINDER_OFFSETS_MINUTES": (24 * 60, 60),
     # A reminder this much past its time is recorded as missed instead of sent late.
     "REMINDER_GRACE_MINUTES": 180,

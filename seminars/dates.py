@@ -57,3 +57,31 @@ def span(start: datetime, end: datetime, locale: str) -> str:
 def to_utc(naive_local: datetime) -> datetime:
     """A wall-clock time in Stockholm, as typed in a form, to aware UTC."""
     return naive_local.replace(tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+class NonexistentLocalTime(ValueError):
+    """The wall-clock time is skipped when the clocks go forward (spring DST night)."""
+
+
+class AmbiguousLocalTime(ValueError):
+    """The wall-clock time happens twice when the clocks go back (autumn DST night)."""
+
+
+def to_utc_checked(naive_local: datetime) -> datetime:
+    """Like `to_utc`, but refuses a Stockholm time that does not exist or exists twice.
+
+    A form should ask again rather than guess which hour the organiser meant.
+    """
+    earlier = naive_local.replace(tzinfo=STOCKHOLM, fold=0)
+    later = naive_local.replace(tzinfo=STOCKHOLM, fold=1)
+    if earlier.utcoffset() != later.utcoffset():
+        round_trip = earlier.astimezone(UTC).astimezone(STOCKHOLM).replace(tzinfo=None)
+        if round_trip != naive_local:
+            raise NonexistentLocalTime(naive_local.isoformat())
+        raise AmbiguousLocalTime(naive_local.isoformat())
+    return earlier.astimezone(UTC)
+
+
+def to_local_naive(moment: datetime) -> datetime:
+    """An aware datetime as the Stockholm wall-clock time a form field shows."""
+    return local(moment).replace(tzinfo=None)

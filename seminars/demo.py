@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from . import accounts
 from . import registration as signups
 from .dates import to_utc
 from .extensions import db
@@ -260,6 +261,21 @@ DEMO_SEMINARS = {
 }
 
 
+DEMO_ORGANIZER_EMAIL = "demo@example.org"
+DEMO_ORGANIZER_PASSWORD = "seminarier-demo"
+
+
+def _demo_organizer() -> None:
+    """An organiser of all three demo organisations, so `make run` can be tried at once."""
+    if accounts.organizer_by_email(DEMO_ORGANIZER_EMAIL) is None:
+        accounts.create_organizer(
+            email=DEMO_ORGANIZER_EMAIL,
+            name="Demo Arrangör",
+            password=DEMO_ORGANIZER_PASSWORD,
+            organizations=[_organization(slug) for slug in ORGANIZATIONS],
+        )
+
+
 def load(today: date | None = None) -> list[Seminar]:
     """Create the demo seminars that do not exist yet; returns the ones created."""
     today = today or date.today()
@@ -276,4 +292,5 @@ def load(today: date | None = None) -> list[Seminar]:
                 signups.register(
                     seminar, signups.Attendee(name=name, email=email, organization=organization)
                 )
+    _demo_organizer()
     return created
