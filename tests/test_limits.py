@@ -99,3 +99,44 @@ def test_filled_honeypot_looks_like_success_but_stores_and_sends_nothing(client,
 def test_empty_honeypot_signs_up_normally(client, seminar_factory):
     assert _signup(client, seminar_factory(), 1, website="").status_code == 303
     assert _registrations() == 1
+
+
+def _log_in(client, email: str, password: str, address: str = "192.0.2.20"):
+    return client.post(
+        "/login",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_password_guessing_on_one_account_is_limited_from_any_address(client, organizer_factory):
+    organizer = organizer_factory(email="ewa@ofr.example")
+    for number in range(2):
+        response = _log_in(client, organizer.email, "wrong", address=f"192.0.2.{number}")
+        assert response.status_code == 422
+    # Third wrong guess from a third address: the account is what is limited.
+    refused = _log_in(client, "EWA@ofr.example ", "wrong", address="203.0.113.9")
+    assert refused.status_code == 429
+    assert "För många försök" in refused.get_data(as_text=True)
+    # Even the right password waits: otherwise the limit would tell a guesser when they hit it.
+    assert _log_in(client, organizer.email, "correct horse battery").status_code == 429
+
+
+def test_login_from_one_address_is_limited_across_accounts(client, organizer_factory):
+    for number in range(4):
+        assert _log_in(client, f"guess{number}@example.org", "wrong").status_code == 422
+    assert _log_in(client, "guess9@example.org", "wrong").status_code == 429
+
+
+def test_other_accounts_can_still_log_in_when_one_is_limited(client, organizer_factory):
+    victim = organizer_factory(email="victim@ofr.example")
+    colleague = organizer_factory(email="colleague@ofr.example")
+    for number in range(3):
+        _log_in(client, victim.email, "wrong", address=f"198.51.100.{number}")
+    response = _log_in(client, colleague.email, "correct horse battery", address="192.0.2.99")
+    assert response.status_code == 303
+
+
+def test_showing_the_login_page_is_not_limited(client):
+    for _ in range(6):
+        assert client.get("/login").status_code == 200

@@ -53,6 +53,12 @@ def test_manage_link_never_leaks_in_referer_or_cache(client, seminar_factory):
     assert client.get("/r/not-a-token").headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_password_reset_link_never_leaks_either(client):
+    response = client.get("/password/reset/some-token-from-an-email")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_other_pages_send_referer_only_within_the_site(client):
     assert client.get("/").headers["Referrer-Policy"] == "same-origin"
 

@@ -23,6 +23,7 @@ from ..extensions import db, login_manager
 from ..i18n import current_language
 from ..models import Organizer
 from .organizer_forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
+from .security import login_rate_limit
 
 bp = Blueprint("auth", __name__)
 
@@ -49,6 +50,7 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_rate_limit
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -76,6 +78,7 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@login_rate_limit
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

@@ -25,6 +25,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
+# Pages whose URL carries a secret token: the attendee's manage link, a password reset.
+TOKEN_PATHS = ("/r/", "/password/reset/")
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # Set by Procfile.dev for every local process, so the worker and the dev mailbox start
@@ -98,8 +100,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        # The manage link is a password: never let it travel in a Referer header or a cache.
-        if request.path.startswith("/r/"):
+        # Manage and reset links are passwords: never let them travel in a Referer header
+        # or sit in a cache.
+        if request.path.startswith(TOKEN_PATHS):
             headers["Referrer-Policy"] = "no-referrer"
             headers["Cache-Control"] = "no-store"
         else:
