@@ -62,6 +62,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(statements.bp)
 
+    from .web import attendance, devmail
+
+    app.register_blueprint(attendance.bp)
+    if app.debug or app.config["DEV_MAILBOX"]:
+        app.register_blueprint(devmail.bp)
+
     from . import cli
 
     app.register_blueprint(cli.bp)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from . import accounts, demo
 from .extensions import db
@@ -53,6 +55,63 @@ def create_organizer_command(
     db.session.commit()
     role = "administrator" if admin else "organiser"
     click.echo(f"created {role} {organizer.email} in {organizer.organizations[0].name}")
+
+
+@bp.cli.command("worker")
+@click.option("--once", is_flag=True, help="Run one pass and exit (for cron).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
+def worker_command(once: bool, interval: float) -> None:
+    """Queue due reminders and deliver the email outbox; loops until stopped."""
+    from . import worker
+
+    if not once:
+        click.echo(f"worker: delivering mail every {interval:g} s (Ctrl-C stops)")
+    while True:
+        try:
+            summary = worker.run_pass()
+        except Exception as error:  # a database or SMTP hiccup must not stop the loop
+            db.session.rollback()
+            if once:
+                raise
+            click.echo(f"worker: pass failed, trying again: {error}", err=True)
+        else:
+            # The loop stays quiet while nothing is due; --once always reports.
+            if once or summary.anything_happened:
+                click.echo(f"{time.strftime('%H:%M:%S')} {summary.line()}")
+        finally:
+            db.session.remove()
+        if once:
+            return
+        time.sleep(interval)
+
+
+@bp.cli.command("mailbox")
+@click.option("--host", default=None, help="Default: MAIL_SERVER (127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Default: MAIL_PORT (8025).")
+def mailbox_command(host: str | None, port: int | None) -> None:
+    """A development SMTP server that keeps every mail in instance/mailbox/ and prints it."""
+    from aiosmtpd.controller import Controller
+
+    from . import devmail
+
+    directory = devmail.mailbox_directory(current_app)
+    controller = Controller(
+        devmail.MailboxHandler(directory, echo=click.echo),
+        hostname=host or current_app.config["MAIL_SERVER"],
+        port=port or current_app.config["MAIL_PORT"],
+    )
+    controller.start()
+    click.echo(
+        f"mailbox: SMTP on {controller.hostname}:{controller.port}, mails kept in {directory}"
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+
 
 @bp.cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only count what would be anonymised.")

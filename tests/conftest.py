@@ -206,3 +206,74 @@ def log_in(client, organizer) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(organizer.id)
         session["_fresh"] = True
+
+
+class LocalSMTPServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every mail it accepts."""
+
+    def __init__(self, port: int | None = None):
+        import socket
+
+        if port is None:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+        self.host, self.port = "127.0.0.1", port
+        self.envelopes: list = []
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def messages(self) -> list:
+        from email import policy
+        from email.parser import BytesParser
+
+        parser = BytesParser(policy=policy.default)
+        return [parser.parsebytes(envelope.content) for envelope in self.envelopes]
+
+
+@pytest.fixture
+def smtp_server():
+    server = LocalSMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def mail_settings(smtp_server: LocalSMTPServer) -> dict:
+    """Config that makes the app deliver to `smtp_server` instead of suppressing mail."""
+    return {
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_SERVER": smtp_server.host,
+        "MAIL_PORT": smtp_server.port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_TIMEOUT": 5,
+        "MAIL_DEFAULT_SENDER": "seminarier@seminars.test",
+    }
+
+
+@pytest.fixture
+def mail_app(database_url, smtp_server):
+    """Like `app`, but the outbox is delivered to the real `smtp_server`. A test module that
+    needs it for every test overrides `app` with it, so the factories use it too."""
+    app = make_app(database_url, **mail_settings(smtp_server))
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()

@@ -1,0 +1,55 @@
+"""One pass of the background worker: queue what has become due, then deliver the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+
+from . import delivery, reminders
+from .extensions import db
+from .models import utcnow
+
+
+@dataclass
+class PassSummary:
+    reminders: reminders.QueuedReport
+    attendance_checks: reminders.QueuedReport
+    delivery: delivery.DeliveryReport = field(default_factory=delivery.DeliveryReport)
+
+    @property
+    def anything_happened(self) -> bool:
+        return bool(
+            self.reminders.queued
+            or self.reminders.missed
+            or self.attendance_checks.queued
+            or self.attendance_checks.missed
+            or self.delivery.claimed
+        )
+
+    def line(self) -> str:
+        sent = self.delivery
+        return (
+            f"reminders queued {self.reminders.queued} (missed {self.reminders.missed}), "
+            f"attendance checks queued {self.attendance_checks.queued} "
+            f"(missed {self.attendance_checks.missed}); "
+            f"mail sent {sent.sent}, retrying {sent.retrying}, failed {sent.failed}, "
+            f"not sent {sent.missed}"
+        )
+
+
+def run_pass(now: datetime | None = None) -> PassSummary:
+    """Queue due reminders and attendance checks, then send batches until none is left."""
+    now = now or utcnow()
+    summary = PassSummary(
+        reminders=reminders.queue_due_reminders(now),
+        attendance_checks=reminders.queue_due_attendance_checks(now),
+    )
+    db.session.commit()
+    batch_size = current_app.config["OUTBOX_BATCH_SIZE"]
+    while True:
+        report = delivery.deliver_pending(batch_size=batch_size)
+        summary.delivery.add(report)
+        if report.claimed < batch_size:
+            return summary
