@@ -85,6 +85,9 @@ def _organization(slug: str) -> Organization:
 
 
 def _next_weekday(start: date, weekday: int) -> date:
+    """The first such weekday on or after `start`, outside the Christmas holidays."""
+    if (start.month, start.day) >= (12, 20) or (start.month, start.day) <= (1, 7):
+        start = date(start.year + (start.month == 12), 1, 8)
     return start + timedelta(days=(weekday - start.weekday()) % 7)
 
 
