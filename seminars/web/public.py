@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
 
 from .. import calendar
 from .. import registration as signups
@@ -49,6 +50,8 @@ def index():
         select(Seminar)
         .where(Seminar.status.in_(VISIBLE), Seminar.ends_at >= now)
         .order_by(Seminar.starts_at)
+        # Every card names its co-hosts: one query for all of them, not one per card.
+        .options(selectinload(Seminar.cohosts))
     ).all()
     past = db.session.scalars(
         select(Seminar)

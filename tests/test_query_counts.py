@@ -1,0 +1,96 @@
+"""No N+1: the busiest pages send the same number of SQL statements however much data
+they show (the front page with 30 seminars, a seminar with a long program, the attendee
+list with 1,000 registrations)."""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, insert
+
+from seminars.extensions import db
+from seminars.models import ProgramItem, Registration, Speaker, Status
+from tests.conftest import DIET_QUESTION, log_in
+
+
+@contextmanager
+def counting_statements():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def statements_for(client, url: str) -> int:
+    client.get(url)  # first request warms caches that are not per request
+    db.session.remove()
+    with counting_statements() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def add_registrations(seminar, how_many: int) -> None:
+    start = seminar.seats_taken
+    db.session.execute(
+        insert(Registration),
+        [
+            {
+                "seminar_id": seminar.id,
+                "name": f"Deltagare {n}",
+                "email": f"deltagare{n}@example.org",
+                "email_key": f"deltagare{n}@example.org",
+                "organization": "Vision",
+                "answers": {},
+                "status": Status.CONFIRMED if n < seminar.capacity else Status.WAITING,
+                "token_salt": secrets.token_hex(16),
+                "token_hash": secrets.token_hex(32),
+            }
+            for n in range(start, start + how_many)
+        ],
+    )
+    seminar.seats_taken = min(start + how_many, seminar.capacity)
+    db.session.commit()
+
+
+def test_front_page_statements_do_not_grow_with_seminars(
+    client, seminar_factory, organization_factory
+):
+    cohost = organization_factory("Malmö universitet")
+    seminar_factory(cohosts=[cohost])
+    few = statements_for(client, "/")
+    for _ in range(29):
+        seminar_factory(cohosts=[cohost])
+    assert statements_for(client, "/") == few <= 6
+
+
+def test_seminar_page_statements_do_not_grow_with_its_program(client, seminar_factory):
+    seminar = seminar_factory(questions=[DIET_QUESTION])
+    few = statements_for(client, f"/seminars/{seminar.slug}")
+    for n in range(20):
+        seminar.program_items.append(ProgramItem(position=n, title=f"Punkt {n}"))
+        seminar.speakers.append(Speaker(position=n, name=f"Talare {n}"))
+    db.session.commit()
+    assert statements_for(client, f"/seminars/{seminar.slug}") == few <= 8
+
+
+def test_attendee_list_statements_do_not_grow_with_registrations(
+    app, client, seminar_factory, organizer_factory
+):
+    if "attendees" not in app.blueprints:
+        pytest.skip("no attendee list in this build")
+    seminar = seminar_factory(capacity=300, questions=[DIET_QUESTION])
+    log_in(client, organizer_factory(seminar.organization))
+    url = f"/organizer/seminars/{seminar.id}/attendees"
+    add_registrations(seminar, 10)
+    few = statements_for(client, url)
+    add_registrations(seminar, 990)
+    assert statements_for(client, url) == few <= 12
