@@ -2,7 +2,8 @@
 
 Every SQLite transaction begins IMMEDIATE: it takes the write lock up front and waits for
 it (busy timeout) instead of failing half-way when two processes read, then both write.
-WAL lets readers go on while one process writes.
+WAL lets readers go on while one process writes; connections marked READ_ONLY (exports)
+begin DEFERRED, so a long read never holds the write lock.
 """
 
 from sqlalchemy import event
@@ -25,10 +26,16 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+# Execution option for connections that only read: on SQLite they begin DEFERRED and read a
+# WAL snapshot without the write lock (exports stream for as long as a download takes).
+READ_ONLY = "seminars_read_only"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def render_migration_type(kind, obj, autogen_context):

@@ -208,6 +208,34 @@ def log_in(client, organizer) -> None:
         session["_fresh"] = True
 
 
+@pytest.fixture
+def registration_factory(app):
+    """Registrations written directly, with any status, time or text (hostile text too):
+    for tests of what is done with registrations, not of how people sign up."""
+    import secrets
+
+    from seminars.models import Registration, Status
+
+    def make(seminar, name="Anna Andersson", *, email=None, status=Status.CONFIRMED, **fields):
+        number = next(_numbers)
+        email = email or f"person{number}@example.org"
+        registration = Registration(
+            seminar_id=seminar.id,
+            name=name,
+            email=email,
+            email_key=email.lower(),
+            status=status,
+            token_salt=secrets.token_hex(16),
+            token_hash=secrets.token_hex(32),
+            **fields,
+        )
+        db.session.add(registration)
+        db.session.commit()
+        return registration
+
+    return make
+
+
 class LocalSMTPServer:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every mail it accepts."""
 
