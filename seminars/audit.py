@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
 from .extensions import db
-from .models import AuditEvent, Organizer, Seminar
+from .models import AuditEvent, Organizer, Seminar, seminar_cohosts
 
 
 def record(
@@ -24,3 +27,37 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def for_seminar(seminar: Seminar, *, limit: int = 500) -> list[AuditEvent]:
+    """The seminar's events, newest first, with who did them (one query)."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.organizer))
+            .where(AuditEvent.seminar_id == seminar.id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def for_organization(organization_id: int, *, limit: int = 500) -> list[tuple[AuditEvent, str]]:
+    """(event, seminar title) for an organisation, including seminars it co-hosts, newest first."""
+    cohosted = select(seminar_cohosts.c.seminar_id).where(
+        seminar_cohosts.c.organization_id == organization_id
+    )
+    rows = db.session.execute(
+        select(AuditEvent, Seminar.title)
+        .options(joinedload(AuditEvent.organizer))
+        .outerjoin(Seminar, Seminar.id == AuditEvent.seminar_id)
+        .where(
+            or_(
+                AuditEvent.organization_id == organization_id,
+                AuditEvent.seminar_id.in_(cohosted),
+            )
+        )
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return [(event, title or "") for event, title in rows]

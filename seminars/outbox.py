@@ -6,7 +6,7 @@ guarantee 3). Delivery over SMTP lives in `delivery.py`.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -90,3 +90,36 @@ def forget_recipient(registration: Registration) -> None:
         .where(OutboxMessage.registration_id == registration.id)
         .values(to_email="", to_name="")
     )
+
+
+def for_seminar(
+    seminar_id: int, *, status: OutboxStatus | None = None, page: int = 1, per_page: int = 100
+) -> tuple[list[OutboxMessage], int]:
+    """One page of the seminar's emails, newest first, and how many there are in all."""
+    conditions = [OutboxMessage.seminar_id == seminar_id]
+    if status is not None:
+        conditions.append(OutboxMessage.status == status)
+    total = db.session.scalar(select(func.count(OutboxMessage.id)).where(*conditions))
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .where(*conditions)
+        .order_by(OutboxMessage.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(messages), total or 0
+
+
+def retry_now(message: OutboxMessage) -> bool:
+    """Put a failed email back in line for the next worker pass; attempts so far are kept.
+
+    Returns False when the email is not (or no longer) failed.
+    """
+    changed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, next_attempt_at=utcnow(), claimed_at=None),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.refresh(message)
+    return changed == 1

@@ -221,6 +221,28 @@ def promote_from_waiting_list(
     return promoted
 
 
+def confirm_waiting(
+    registration: Registration, *, now: datetime | None = None, override_capacity: bool = False
+) -> bool:
+    """An organiser gives one waiting person a seat, out of turn if they like, and tells them.
+
+    Raises SeminarFull when no seat is free, unless `override_capacity`. Returns False when
+    the registration is no longer waiting (someone else moved or cancelled it first).
+    """
+    now = now or utcnow()
+    seminar = _lock(registration.seminar)
+    db.session.refresh(registration, ["status"])
+    if registration.status != Status.WAITING:
+        return False
+    if not _take_seat(seminar, override_capacity=override_capacity):
+        raise SeminarFull(seminar.slug)
+    registration.status = Status.CONFIRMED
+    registration.updated_at = now
+    db.session.flush()
+    outbox.queue_for_registration("promoted", registration)
+    return True
+
+
 def cancel(
     registration: Registration, *, now: datetime | None = None, notify: bool = True
 ) -> list[Registration]:
