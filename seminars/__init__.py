@@ -58,6 +58,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
 
+    from .web import attendees
+
+    app.register_blueprint(attendees.bp)
+
     from .web import exports
 
     app.register_blueprint(exports.bp)
