@@ -58,6 +58,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
 
+    from .web import admin, organizer
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(organizer.bp)
+    app.register_blueprint(admin.bp)
+
     from .web import attendees
 
     app.register_blueprint(attendees.bp)

@@ -1,0 +1,144 @@
+"""The organiser's dashboard: own seminars only, the right counts from a fixed number of
+queries, and a signups-per-day chart that is plain, accessible SVG."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from seminars import charts
+from seminars import registration as signups
+from seminars.extensions import db
+from seminars.models import utcnow
+from tests.conftest import attendee, log_in
+
+
+@pytest.fixture
+def organizer(organizer_factory, organization_factory):
+    return organizer_factory(organization_factory("OFR"))
+
+
+@pytest.fixture
+def english_client(client, organizer):
+    client.set_cookie("lang", "en")
+    log_in(client, organizer)
+    return client
+
+
+def _row(page: str, title: str) -> str:
+    start = page.index(title)
+    return page[start : page.index("</tr>", start)]
+
+
+def _numbers(row: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)]
+
+
+def test_counts_for_upcoming_and_past_seminars(english_client, organizer, seminar_factory):
+    mine = organizer.organizations[0]
+    upcoming = seminar_factory(organization=mine, title="Frukostsamtal", capacity=2)
+    people = [signups.register(upcoming, attendee(f"p{n}@example.org")) for n in range(4)]
+    signups.cancel(people[3])
+    people[0].checked_in_at = utcnow()
+    seminar_factory(
+        organization=mine,
+        title="Förra årets seminarium",
+        starts_at=datetime.now(UTC) - timedelta(days=300),
+    )
+    db.session.commit()
+
+    page = english_client.get("/organizer/").text
+    upcoming_section, past_section = page.split('id="past-heading"')
+    # confirmed, seats, waiting, checked in
+    assert _numbers(_row(upcoming_section, "Frukostsamtal")) == [2, 2, 1, 1]
+    assert _numbers(_row(past_section, "Förra årets seminarium")) == [0, 10, 0, 0]
+    assert "Förra årets seminarium" not in upcoming_section
+
+
+def test_only_my_organisations_seminars_including_cohosted(
+    english_client, organizer, seminar_factory, organization_factory
+):
+    other = organization_factory("Någon annan")
+    seminar_factory(organization=organizer.organizations[0], title="Vårt eget")
+    cohosted = seminar_factory(organization=other, title="Samarrangemanget")
+    cohosted.cohosts = [organizer.organizations[0]]
+    seminar_factory(organization=other, title="Någon annans hemliga")
+    db.session.commit()
+    page = english_client.get("/organizer/").text
+    assert "Vårt eget" in page
+    assert "Samarrangemanget" in page
+    assert "Någon annans hemliga" not in page
+
+
+def _statements_for(client, url: str) -> int:
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def _add_seminars(organizer, seminar_factory, how_many: int, cohost) -> None:
+    for n in range(how_many):
+        seminar = seminar_factory(organization=organizer.organizations[0], capacity=3)
+        seminar.cohosts = [cohost]
+        for person in range(5):
+            signups.register(seminar, attendee(f"p{n}-{person}@example.org"))
+    db.session.commit()
+
+
+def test_dashboard_queries_do_not_grow_with_the_number_of_seminars(
+    english_client, organizer, seminar_factory, organization_factory
+):
+    partner = organization_factory("Partner")
+    _add_seminars(organizer, seminar_factory, 2, partner)
+    few = _statements_for(english_client, "/organizer/")
+    _add_seminars(organizer, seminar_factory, 10, partner)
+    many = _statements_for(english_client, "/organizer/")
+    assert many == few, (few, many)
+    assert few <= 6, few
+
+
+def test_chart_is_inline_svg_with_a_title_and_a_text_summary(
+    english_client, organizer, seminar_factory
+):
+    seminar = seminar_factory(organization=organizer.organizations[0], title="Med graf")
+    now = utcnow()
+    for n, days_ago in enumerate([3, 3, 1]):
+        signups.register(seminar, attendee(f"p{n}@example.org"), now=now - timedelta(days=days_ago))
+    db.session.commit()
+    row = _row(english_client.get("/organizer/").text, "Med graf")
+    svg = row[row.index("<svg") : row.index("</svg>")]
+    assert 'role="img"' in svg
+    assert "<title id=" in svg and "Signups per day for Med graf" in svg
+    assert len(re.findall(r'<rect class="chart-bar"', svg)) == 4  # 3 days ago .. today
+    assert "style=" not in svg and "<script" not in row
+    assert "3 signups since" in row
+    assert "Most in one day: 2" in row
+
+
+def test_chart_bars_scale_to_the_busiest_day():
+    first = date(2026, 3, 2)
+    svg = charts.signups_per_day(
+        [(first, 2), (first + timedelta(days=1), 0), (first + timedelta(days=2), 4)],
+        title="Anmälningar <per dag>",
+        chart_id="c1",
+    )
+    heights = [int(h) for h in re.findall(r'height="(\d+)">', svg)]
+    assert heights == [23, 0, 46]
+    assert "Anmälningar &lt;per dag&gt;" in svg
+    assert "<title>2026-03-04: 4</title>" in svg
+
+
+def test_seminar_without_signups_says_so(english_client, organizer, seminar_factory):
+    seminar_factory(organization=organizer.organizations[0], title="Tomt")
+    db.session.commit()
+    assert "No signups yet." in _row(english_client.get("/organizer/").text, "Tomt")
