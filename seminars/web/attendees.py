@@ -51,7 +51,7 @@ EMAILS_PER_PAGE = 100
 STATUS_LABELS = {
     Status.CONFIRMED: _l("Confirmed"),
     Status.WAITING: _l("Waiting list"),
-    Status.CANCELLED: _l("Cancelled"),
+    Status.CANCELLED: _l("Registration cancelled"),
 }
 AUDIENCE_LABELS = {
     "confirmed": _l("Everyone with a seat"),
@@ -646,7 +646,7 @@ def _detail_text(detail: dict | str, names: dict[int, str]) -> str:
     if detail.get("over_capacity"):
         parts.append(_("beyond the capacity"))
     if detail.get("kind"):
-        parts.append(_("email “%(kind)s”", kind=detail["kind"]))
+        parts.append(_("email: %(kind)s", kind=KIND_LABELS.get(detail["kind"], detail["kind"])))
     return " · ".join(parts)
 
 
