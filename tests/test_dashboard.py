@@ -32,7 +32,7 @@ def _row(page: str, title: str) -> str:
 
 
 def _numbers(row: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)]
+    return [int(n) for n in re.findall(r'<td class="num"[^>]*>(\d+)</td>', row)]
 
 
 def test_counts_for_upcoming_and_past_seminars(english_client, organizer, seminar_factory):
