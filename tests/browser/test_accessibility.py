@@ -1,0 +1,357 @@
+"""axe-core in Chromium on every page of the app: WCAG 2.1 A and AA, zero violations.
+
+Every GET page in the URL map is visited, public and organiser (logged in as a site
+administrator, who may see everything), together with the states a page can be in: form
+errors, the waiting list, closed and cancelled seminars, the attendee's own page, check-in,
+the editor, the import preview and the print pages. A new page that this test does not
+reach fails it, so the audit grows with the app. Also: the signup page at 200% zoom.
+
+axe runs through Playwright's evaluate (the DevTools protocol), so the page keeps its real
+Content-Security-Policy while being checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib import resources
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from seminars import accounts
+from seminars import registration as signups
+from seminars.extensions import db
+from seminars.models import Organization, Registration, Seminar, SeminarStatus, Status, utcnow
+from tests.browser.conftest import DESKTOP, FULL_SEMINAR, OPEN_SEMINAR, PHONE, SENSITIVE_SEMINAR
+
+AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text()
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN_AXE = """async tags => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({
+    rule: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary),
+  }));
+}"""
+# Files, redirects and machine endpoints: nothing for a person to read in the browser.
+NOT_PAGES = {
+    "static",
+    "public.calendar_ics",
+    "public.seminar_ics",
+    "public.healthz",
+    "public.choose_language",
+    "exports.csv_file",
+    "exports.xlsx_file",
+}
+ADMIN_EMAIL = "tillganglighet@example.org"
+ADMIN_PASSWORD = "axe-core-checks-everything"
+
+
+@dataclass
+class Fixtures:
+    """Ids and secrets of the rows the states need, made in the live server's database."""
+
+    org_slug: str
+    organization_id: int
+    admin_id: int
+    open_seminar_id: int
+    full_seminar_id: int
+    draft_seminar_id: int
+    closed_slug: str
+    cancelled_slug: str
+    confirmed_token: str
+    waiting_token: str
+    cancelled_token: str
+    deletable_token: str
+    confirmed_id: int
+    reset_token: str
+
+
+def _seminar_like(template: Seminar, slug: str, **changes) -> Seminar:
+    seminar = Seminar(
+        slug=slug,
+        organization=template.organization,
+        title=f"{template.title} ({slug})",
+        description=template.description,
+        starts_at=template.starts_at,
+        ends_at=template.ends_at,
+        venue_name=template.venue_name,
+        venue_address=template.venue_address,
+        capacity=template.capacity,
+        status=SeminarStatus.PUBLISHED,
+    )
+    for name, value in changes.items():
+        setattr(seminar, name, value)
+    db.session.add(seminar)
+    return seminar
+
+
+def _make_fixtures(app: Flask) -> Fixtures:
+    with app.app_context():
+        by_slug = {s.slug: s for s in db.session.scalars(select(Seminar))}
+        open_seminar, full = by_slug[SENSITIVE_SEMINAR], by_slug[FULL_SEMINAR]
+        now = utcnow()
+        _seminar_like(
+            open_seminar, "stangd-anmalan", registration_closes_at=now - timedelta(days=1)
+        )
+        _seminar_like(
+            open_seminar,
+            "installt-seminarium",
+            status=SeminarStatus.CANCELLED,
+            cancellation_message="Talaren är sjuk. Vi återkommer med ett nytt datum.",
+        )
+        draft = _seminar_like(open_seminar, "utkast", status=SeminarStatus.DRAFT)
+
+        # A health answer, so the organiser's views show the consented, sensitive kind too.
+        diet = next(q for q in open_seminar.questions if q.sensitive)
+        answers = {str(diet.id): (diet.choice_list or ["Vegetarisk"])[0]}
+        confirmed = signups.register(
+            open_seminar,
+            signups.Attendee("Åsa Plesner", "asa@example.org", "Balans", answers=answers),
+        )
+        deletable = signups.register(
+            open_seminar, signups.Attendee("Lo Ek", "lo@example.org", "Vision")
+        )
+        cancelled = signups.register(
+            open_seminar, signups.Attendee("Kim Berg", "kim@example.org", "Unionen")
+        )
+        signups.cancel(cancelled)
+        waiting = db.session.scalars(
+            select(Registration)
+            .where(Registration.seminar_id == full.id, Registration.status == Status.WAITING)
+            .limit(1)
+        ).one()
+        organizations = list(db.session.scalars(select(Organization).order_by(Organization.id)))
+        admin = accounts.create_organizer(
+            email=ADMIN_EMAIL,
+            name="Tillgänglighetsgranskare",
+            password=ADMIN_PASSWORD,
+            organizations=organizations,
+            is_admin=True,
+        )
+        db.session.commit()
+        return Fixtures(
+            org_slug=organizations[0].slug,
+            organization_id=organizations[0].id,
+            admin_id=admin.id,
+            open_seminar_id=open_seminar.id,
+            full_seminar_id=full.id,
+            draft_seminar_id=draft.id,
+            closed_slug="stangd-anmalan",
+            cancelled_slug="installt-seminarium",
+            confirmed_token=signups.manage_token(confirmed),
+            waiting_token=signups.manage_token(waiting),
+            cancelled_token=signups.manage_token(cancelled),
+            deletable_token=signups.manage_token(deletable),
+            confirmed_id=confirmed.id,
+            reset_token=accounts.reset_token(admin),
+        )
+
+
+@dataclass
+class Audit:
+    page: object
+    base_url: str
+    app: Flask
+    checked: list[str] = field(default_factory=list)
+    violations: dict[str, list] = field(default_factory=dict)
+    endpoints: set[str] = field(default_factory=set)
+
+    def visit(self, path: str, label: str | None = None) -> None:
+        self.page.goto(self.base_url + path)
+        self.check(label or path)
+
+    def check(self, label: str) -> None:
+        """Run axe on the page as it is now; remember which endpoint rendered it."""
+        self.page.wait_for_load_state()
+        path = urlsplit(self.page.url).path
+        try:
+            endpoint, _ = self.app.url_map.bind("localhost").match(path, method="GET")
+            self.endpoints.add(endpoint)
+        except (NotFound, MethodNotAllowed):
+            pass  # a page shown after a POST, or an error page
+        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE_SOURCE)
+        found = self.page.evaluate(RUN_AXE, WCAG_TAGS)
+        self.checked.append(label)
+        if found:
+            self.violations[f"{label} ({path})"] = found
+
+    def submit(self, form_selector: str, label: str) -> None:
+        self.page.locator(f"{form_selector} [type=submit]").first.click()
+        self.check(label)
+
+
+def _public_states(audit: Audit, fx: Fixtures) -> None:
+    audit.visit("/", "start page")
+    for slug, label in [
+        (OPEN_SEMINAR, "seminar, open"),
+        (SENSITIVE_SEMINAR, "seminar with health questions"),
+        (FULL_SEMINAR, "seminar, full: waiting list"),
+        (fx.closed_slug, "seminar, registration closed"),
+        (fx.cancelled_slug, "seminar, cancelled"),
+    ]:
+        audit.visit(f"/seminars/{slug}", label)
+
+    audit.visit(f"/seminars/{SENSITIVE_SEMINAR}")
+    audit.page.fill("#email", "not-an-address")
+    audit.submit("#signup form", "signup form with errors")
+
+    audit.visit(f"/seminars/{OPEN_SEMINAR}")
+    audit.page.fill("#name", "Per Öberg")
+    audit.page.fill("#email", "per.oberg@example.org")
+    audit.submit("#signup form", "attendee page after signing up")
+    audit.visit(f"/seminars/{OPEN_SEMINAR}")
+    audit.page.fill("#name", "Per Öberg")
+    audit.page.fill("#email", "PER.OBERG@example.org")
+    audit.submit("#signup form", "signed up already: link sent")
+
+    audit.visit(f"/r/{fx.confirmed_token}", "attendee page, confirmed")
+    audit.page.fill("#name", "")
+    audit.submit("form:has(#name)", "attendee page with errors")
+    audit.visit(f"/r/{fx.waiting_token}", "attendee page, waiting list")
+    audit.visit(f"/r/{fx.cancelled_token}", "attendee page, cancelled")
+    audit.visit(f"/r/{fx.confirmed_token}/cancel", "cancel confirmation")
+    audit.visit(f"/r/{fx.deletable_token}/delete", "delete confirmation")
+    audit.visit(f"/r/{fx.confirmed_token}/attendance/yes", "still coming? yes")
+    audit.visit(f"/r/{fx.confirmed_token}/attendance/no", "still coming? no")
+    audit.submit("main form", "still coming: answered")
+    audit.visit(f"/r/{fx.deletable_token}/delete")
+    audit.submit("main form", "own data deleted")
+
+    audit.visit("/privacy", "privacy notices")
+    audit.visit(f"/privacy/{fx.org_slug}", "privacy notice")
+    audit.visit("/accessibility", "accessibility statement")
+    audit.visit("/no-such-page", "404 page")
+
+    audit.visit("/password/forgot", "forgotten password")
+    audit.submit("main form", "forgotten password with errors")
+    audit.page.fill("#email", "nobody@example.org")
+    audit.submit("main form", "forgotten password: email sent")
+    audit.visit("/password/reset/not-a-valid-token", "reset link invalid")
+    audit.visit(f"/password/reset/{fx.reset_token}", "reset password")
+    audit.visit("/login", "login")
+    audit.page.fill("#email", ADMIN_EMAIL)
+    audit.page.fill("#password", "wrong password")
+    audit.submit("main form", "login with wrong password")
+
+
+def _log_in(audit: Audit) -> None:
+    audit.page.goto(audit.base_url + "/login")
+    audit.page.fill("#email", ADMIN_EMAIL)
+    audit.page.fill("#password", ADMIN_PASSWORD)
+    audit.page.locator("main form [type=submit]").click()
+    audit.page.wait_for_url("**/organizer/**")
+
+
+def _organizer_states(audit: Audit, fx: Fixtures) -> None:
+    seminar = f"/organizer/seminars/{fx.open_seminar_id}"
+    audit.visit("/organizer/", "dashboard")
+    audit.visit("/organizer/seminars/new", "new seminar")
+    audit.submit("main form", "new seminar with errors")
+    audit.visit(f"{seminar}/edit", "editor")
+    audit.page.fill("#title", "")
+    audit.submit("main form.editor", "editor with errors")
+    audit.visit(f"/organizer/seminars/{fx.draft_seminar_id}/preview", "preview of a draft")
+    audit.visit(f"{seminar}/cancel", "cancel a seminar")
+
+    audit.visit(f"{seminar}/attendees", "attendee list")
+    audit.visit(f"/organizer/seminars/{fx.full_seminar_id}/attendees", "attendee list, full")
+    audit.visit(f"{seminar}/attendees/{fx.confirmed_id}", "one attendee")
+    audit.visit(f"{seminar}/attendees/new", "add a person")
+    audit.submit("main form", "add a person with errors")
+    audit.visit(f"{seminar}/attendees/import", "import")
+    audit.submit("main form", "import with nothing pasted")
+    audit.page.fill(
+        "textarea",
+        "Karin Lind <karin.lind@example.org>\nfel-adress\nJonas Ek, jonas.ek@example.org, Vision",
+    )
+    audit.submit("main form", "import preview")
+    audit.visit(f"{seminar}/checkin", "check-in")
+    audit.visit(f"{seminar}/checkin/{fx.confirmed_id}", "check-in of one person")
+    audit.visit(f"{seminar}/messages", "message attendees")
+    audit.submit("main form", "message with errors")
+    audit.page.fill("#subject", "Ny lokal")
+    audit.page.fill("#body", "Vi ses i Aulan i stället.")
+    audit.submit("main form", "message preview")
+    audit.visit(f"{seminar}/emails", "email log")
+    audit.visit(f"{seminar}/audit", "audit log")
+    audit.visit(f"/organizer/organizations/{fx.organization_id}/audit", "organisation audit log")
+
+    audit.visit(f"{seminar}/exports/", "exports")
+    for page in ("list", "badges", "catering"):
+        audit.visit(f"{seminar}/exports/{page}", f"print page: {page}")
+
+    audit.visit("/organizer/admin/", "administration")
+    audit.visit("/organizer/admin/organizations/new", "new organisation")
+    audit.submit("main form", "new organisation with errors")
+    audit.visit(f"/organizer/admin/organizations/{fx.organization_id}", "edit organisation")
+    audit.visit("/organizer/admin/organizers/new", "new organiser")
+    audit.visit(f"/organizer/admin/organizers/{fx.admin_id}", "edit organiser")
+
+
+def _report(violations: dict[str, list]) -> str:
+    lines = []
+    for where, found in violations.items():
+        lines.append(where)
+        for violation in found:
+            lines.append(f"  {violation['rule']} ({violation['impact']}): {violation['help']}")
+            lines.extend(f"    {node}" for node in violation["nodes"])
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("device", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_every_page_and_state_has_no_wcag_violations(live_server, browser, device):
+    fx = _make_fixtures(live_server.app)
+    context = browser.new_context(locale="sv-SE", **device)
+    context.set_default_timeout(15_000)
+    audit = Audit(page=context.new_page(), base_url=live_server.url, app=live_server.app)
+    try:
+        _public_states(audit, fx)
+        _log_in(audit)
+        _organizer_states(audit, fx)
+    finally:
+        context.close()
+
+    pages = {
+        rule.endpoint
+        for rule in live_server.app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
+    }
+    assert pages - audit.endpoints == set(), "pages the accessibility test does not reach"
+    print(f"\naxe checked {len(audit.checked)} states of {len(audit.endpoints)} pages")
+    assert audit.violations == {}, _report(audit.violations)
+
+
+def test_the_audit_would_notice_a_violation(live_server, desktop_page):
+    """The check itself works: a form field stripped of its label is reported."""
+    desktop_page.goto(f"{live_server.url}/seminars/{OPEN_SEMINAR}")
+    desktop_page.evaluate("document.querySelector('label[for=name]').remove()")
+    desktop_page.evaluate(AXE_SOURCE)
+    rules = {violation["rule"] for violation in desktop_page.evaluate(RUN_AXE, WCAG_TAGS)}
+    assert "label" in rules
+
+
+def test_signup_page_at_200_percent_zoom(live_server, browser):
+    """WCAG 1.4.4: a 1280 px window zoomed to 200% is 640 CSS pixels wide at scale 2."""
+    context = browser.new_context(
+        locale="sv-SE", viewport={"width": 640, "height": 450}, device_scale_factor=2
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/seminars/{SENSITIVE_SEMINAR}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 640, f"the page scrolls sideways: {width} px"
+        for selector in ("#name", "#email", "#organization", "#signup form button[type=submit]"):
+            box = page.locator(selector).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 640, selector
+        # Text-only zoom to 200% as well (a browser setting some people use instead).
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 640, f"text at 200% makes the page scroll sideways: {width} px"
+    finally:
+        context.close()
