@@ -38,6 +38,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
@@ -258,7 +259,7 @@ def csv_chunks(table: Table, delimiter: str = ";") -> Iterator[bytes]:
 
 XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_BASE_WIDTHS = (28, 34, 28, 18, 17, 17)  # name … checked in, in characters
+_BASE_WIDTHS = (34, 30, 32, 18, 17, 17)  # name … checked in, in characters
 
 
 def sheet_title(title: str, fallback: str = "Sheet") -> str:
@@ -311,8 +312,22 @@ def write_xlsx(table: Table, target: IO[bytes], fallback_title: str = "Sheet") -
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(table.title, fallback_title))
     sheet.freeze_panes = "A2"
-    for number, width in enumerate(_column_widths(table.headings), 1):
+    # Printed from Excel: landscape, as wide as one page, the header row on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    widths = _column_widths(table.headings)
+    for number, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(number)].width = width
+    # Long question headings wrap; spreadsheets do not grow a row for that by themselves.
+    lines = max(
+        -(-len(heading) // int(width - 2))
+        for heading, width in zip(table.headings, widths, strict=True)
+    )
+    sheet.row_dimensions[1].height = 15 * lines
 
     bold = Font(bold=True)
     header = []
@@ -431,6 +446,20 @@ def name_length_class(name: str) -> str:
     return "short"
 
 
+# Longest word a badge keeps on one line; see `badge_name_words`.
+_WHOLE_WORD_MAX = 16
+
+
+def badge_name_words(name: str) -> list[tuple[str, bool]]:
+    """The words of a name, each with whether to keep it whole on one line.
+
+    Browsers break a line after any hyphen, so "Mohammed Al-Haddad Andersson" would become
+    "Mohammed Al-" / "Haddad Andersson". Keeping words whole makes lines break between words
+    first; a word too long for a line may still break at its hyphen.
+    """
+    return [(word, len(word) <= _WHOLE_WORD_MAX) for word in clean(name).split(" ") if word]
+
+
 # --- catering summary ------------------------------------------------------------------------
 
 
@@ -521,7 +550,9 @@ def catering_summary(
             options = _options(question, translate)
             others = sorted((a for a in tally if a and a not in options), key=swedish_key)
             summary.counts = [
-                AnswerCount(answer, tally[answer], sorted(names[index].get(answer, [])))
+                AnswerCount(
+                    answer, tally[answer], sorted(names[index].get(answer, []), key=swedish_key)
+                )
                 for answer in [*options, *others]
             ]
         elif with_names:

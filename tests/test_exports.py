@@ -298,11 +298,13 @@ def test_catering_counts_confirmed_answers_without_names(seminar_with_answers):
 
 
 def test_catering_names_only_when_asked_for(seminar_with_answers, registration_factory):
-    question = seminar_with_answers.questions[0]
-    registration_factory(seminar_with_answers, "Per Nöt", answers={str(question.id): "Vegetarisk"})
+    vegetarian = {str(seminar_with_answers.questions[0].id): "Vegetarisk"}
+    registration_factory(seminar_with_answers, "Ärla Ek", answers=vegetarian)
+    registration_factory(seminar_with_answers, "Per Nöt", answers=vegetarian)
     summary = exports.catering_summary(db.session, seminar_with_answers, with_names=True)
-    vegetarian = summary.questions[0].counts[1]
-    assert (vegetarian.count, vegetarian.names) == (2, ["Per Nöt", "Åsa Öberg"])
+    row = summary.questions[0].counts[1]
+    # In Swedish order: Å before Ä.
+    assert (row.count, row.names) == (3, ["Per Nöt", "Åsa Öberg", "Ärla Ek"])
 
 
 def test_catering_text_questions_count_answers_and_show_them_only_with_names(

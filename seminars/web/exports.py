@@ -145,6 +145,7 @@ def badges(seminar_id: int):
         per_page=per_page,
         status_filter=status_filter,
         name_length_class=exports.name_length_class,
+        badge_name_words=exports.badge_name_words,
     )
 
 
