@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from . import delivery, reminders
+from . import delivery, purge, reminders
 from .extensions import db
 from .models import utcnow
 
@@ -17,6 +17,8 @@ class PassSummary:
     reminders: reminders.QueuedReport
     attendance_checks: reminders.QueuedReport
     delivery: delivery.DeliveryReport = field(default_factory=delivery.DeliveryReport)
+    # Registrations anonymised by the daily purge, or None when it was not due this pass.
+    purged: int | None = None
 
     @property
     def anything_happened(self) -> bool:
@@ -26,6 +28,7 @@ class PassSummary:
             or self.attendance_checks.queued
             or self.attendance_checks.missed
             or self.delivery.claimed
+            or self.purged
         )
 
     def line(self) -> str:
@@ -36,16 +39,22 @@ class PassSummary:
             f"(missed {self.attendance_checks.missed}); "
             f"mail sent {sent.sent}, retrying {sent.retrying}, failed {sent.failed}, "
             f"not sent {sent.missed}"
+            + (f"; purge anonymised {self.purged}" if self.purged is not None else "")
         )
 
 
 def run_pass(now: datetime | None = None) -> PassSummary:
-    """Queue due reminders and attendance checks, then send batches until none is left."""
+    """Queue due reminders and attendance checks, purge once a day, then send batches until
+    none is left."""
     now = now or utcnow()
     summary = PassSummary(
         reminders=reminders.queue_due_reminders(now),
         attendance_checks=reminders.queue_due_attendance_checks(now),
     )
+    # Data retention, once a day: the database remembers the last run across restarts.
+    purge_run = purge.purge_if_due(now)
+    if purge_run is not None:
+        summary.purged = purge_run.registrations_anonymised
     db.session.commit()
     batch_size = current_app.config["OUTBOX_BATCH_SIZE"]
     while True:

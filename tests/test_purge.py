@@ -151,3 +151,15 @@ def test_cli_dry_run_counts_without_changing_anything(runner, seminar_factory):
     db.session.expire_all()
     assert db.session.get(Registration, confirmed.id).name == ""
     assert db.session.scalar(select(func.count(PurgeRun.id))) == 1
+
+
+def test_worker_purges_on_its_first_pass_and_then_daily(runner, seminar_factory):
+    _, confirmed, _ = _seminar_ended(seminar_factory, days_ago=400)
+    confirmed_id = confirmed.id  # the worker ends its session after each pass
+    first = runner.invoke(args=["seminars", "worker", "--once"])
+    assert first.exit_code == 0, first.output
+    assert "purge anonymised 2" in first.output
+    assert db.session.get(Registration, confirmed_id).anonymised_at is not None
+    second = runner.invoke(args=["seminars", "worker", "--once"])
+    assert "purge" not in second.output
+    assert db.session.scalar(select(func.count(PurgeRun.id))) == 1
