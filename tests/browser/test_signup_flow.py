@@ -211,6 +211,10 @@ def tour(base_url: str, page, visit: Callable[[str], None]) -> None:
     fill_signup(page, "", "kim@", "Region Skåne")
     submit_signup(page)
     assert page.locator(".error-summary").is_visible()
+    # Every line of the summary links to its question, the required choice question too.
+    assert page.eval_on_selector_all(
+        ".error-summary a", "links => links.map(a => !!document.querySelector(a.hash))"
+    ) == [True, True, True]
     visit("signup-error")
     fill_signup(page, "Kim Lindberg", "kim@example.org", "Region Skåne")
     page.get_by_label("På plats", exact=True).check()
