@@ -100,8 +100,10 @@ def clean(value: object) -> str:
     """Text without control characters, on one line, trimmed; None becomes ""."""
     if value is None:
         return ""
-    text = _SPACING.sub(" ", str(value))
-    return _CONTROL.sub("", text).strip()
+    text = str(value)
+    if text.isprintable():  # the common case, checked in C: nothing to remove
+        return text.strip()
+    return _CONTROL.sub("", _SPACING.sub(" ", text)).strip()
 
 
 def is_formula_like(text: str) -> bool:
@@ -228,7 +230,6 @@ def registrations_table(
 
 # --- CSV -------------------------------------------------------------------------------------
 
-CSV_TIME_FORMAT = "%Y-%m-%d %H:%M"
 # Swedish Excel splits on ";" (the list separator where "," is the decimal comma).
 SEPARATORS = {"semicolon": ";", "comma": ","}
 _CSV_ROWS_PER_CHUNK = 500
@@ -236,7 +237,7 @@ _CSV_ROWS_PER_CHUNK = 500
 
 def _csv_cell(value: object) -> str:
     if isinstance(value, datetime):
-        return value.strftime(CSV_TIME_FORMAT)
+        return value.isoformat(" ", "minutes")  # 2026-03-14 13:05, as Excel reads a time
     return neutralise(value)
 
 
@@ -339,16 +340,29 @@ def write_xlsx(table: Table, target: IO[bytes], fallback_title: str = "Sheet") -
         header.append(cell)
     sheet.append(header)
 
+    # One formatted time cell per column, given a new value on every row: write-only mode
+    # writes a row out as it is appended, and building a styled cell per value is what
+    # would otherwise cost the most.
+    time_cells: dict[int, Any] = {}
+
+    def time_cell(column: int, moment: datetime) -> Any:
+        cell = time_cells.get(column)
+        if cell is None:
+            cell = time_cells[column] = _time_cell(sheet, moment)
+        else:
+            cell.value = moment
+        return cell
+
     count = 0
     for row in table.rows:
         sheet.append(
             [
-                _time_cell(sheet, value)
+                time_cell(column, value)
                 if isinstance(value, datetime)
                 else None
                 if value is None
                 else _text_cell(sheet, clean(value))
-                for value in row
+                for column, value in enumerate(row)
             ]
         )
         count += 1
