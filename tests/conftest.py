@@ -93,14 +93,44 @@ def make_app(database_url: str, **overrides):
     return create_app(config)
 
 
+_databases_with_tables: set[str] = set()
+
+
+def _empty_every_table() -> None:
+    """Delete every row and restart the ids at 1, as in a new database.
+
+    DELETE, not TRUNCATE: on a few rows it takes milliseconds, TRUNCATE half a second.
+    """
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        # A test that leaked an open transaction fails here instead of hanging the run.
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+        for table in tables:
+            connection.exec_driver_sql(f'DELETE FROM "{table.name}"')
+        restarts = ", ".join(
+            f"setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), 1, false)"
+            for table in tables
+            if "id" in table.c
+        )
+        connection.exec_driver_sql(f"SELECT {restarts}")
+
+
 @pytest.fixture
 def app(database_url):
     app = make_app(database_url)
     with app.app_context():
-        db.create_all()
+        # On the session's PostgreSQL database the tables are created once and emptied after
+        # each test: creating and dropping them per test made that run several times slower.
+        on_postgres = db.engine.dialect.name == "postgresql"
+        if not on_postgres or database_url not in _databases_with_tables:
+            db.create_all()
+            _databases_with_tables.add(database_url)
         yield app
         db.session.remove()
-        db.drop_all()
+        if on_postgres:
+            _empty_every_table()
+        else:
+            db.drop_all()
         db.engine.dispose()
 
 
