@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from seminars.extensions import db
-from seminars.models import OutboxMessage, Registration
+from seminars.models import Organization, OutboxMessage, Registration, Seminar, SeminarStatus
 
 from .conftest import make_app
 
@@ -140,3 +144,55 @@ def test_other_accounts_can_still_log_in_when_one_is_limited(client, organizer_f
 def test_showing_the_login_page_is_not_limited(client):
     for _ in range(6):
         assert client.get("/login").status_code == 200
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_client():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"no Redis server at {REDIS_URL}")
+    yield client
+    client.close()
+
+
+def test_limits_live_in_redis_when_configured(database_url, redis_client):
+    """Several app instances share one count when RATELIMIT_STORAGE_URI points at Redis."""
+    app = make_app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        SIGNUP_RATE_LIMIT="2/minute",
+    )
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+    with app.app_context():
+        db.create_all()
+        starts_at = datetime.now(UTC) + timedelta(days=7)
+        seminar = Seminar(
+            slug="redis",
+            title="Redis",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            capacity=10,
+            status=SeminarStatus.PUBLISHED,
+            organization=Organization(slug="ofr", name="OFR"),
+        )
+        db.session.add(seminar)
+        db.session.commit()
+        client = app.test_client()
+        try:
+            statuses = [_signup(client, seminar, n, address=address).status_code for n in range(3)]
+            keys = [key.decode() for key in redis_client.scan_iter(f"*{address}*")]
+        finally:
+            for key in redis_client.scan_iter(f"*{address}*"):
+                redis_client.delete(key)
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+    assert statuses == [303, 303, 429]
+    assert keys, "the signup count was not stored in Redis"
