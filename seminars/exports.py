@@ -16,9 +16,10 @@ Formula safety (DESIGN guarantee 7) is decided in `neutralise`, for every export
    a lone `-`). Neither can call a function or combine values, so a spreadsheet that reads
    them as a formula can do no harm. Anything else (`-1+2`, `+SUM(1)`, `-A1`) is neutralised.
 
-In CSV, neutralised means a leading apostrophe, which Excel and LibreOffice show as text. In
-XLSX, every text cell is written as a string (never a formula), and a neutralised one also
-gets Excel's "quote prefix" flag so that editing the cell does not turn it into a formula.
+In CSV, neutralised means a leading apostrophe: Excel and LibreOffice then show the text
+(apostrophe included) instead of computing it. In XLSX, every text cell is written as a
+string (never a formula), and a neutralised one also gets Excel's "quote prefix" flag so that
+editing the cell does not turn it into a formula.
 """
 
 from __future__ import annotations

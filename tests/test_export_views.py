@@ -98,6 +98,7 @@ def test_csv_download_is_logged_with_who_and_which_filter(client, seminar, organ
         f"attachment; filename={seminar.slug}-confirmed.csv"
     )
     assert response.data.startswith(b"\xef\xbb\xbf")
+    assert response.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     # Swedish is the default language: headings and statuses are in Swedish.
     assert [row[0] for row in rows[1:]] == [
@@ -128,6 +129,7 @@ def test_xlsx_download_opens_with_typed_cells(client, seminar, organizer):
     response = client.get(url(seminar, "/attendees.xlsx?status=waiting"))
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].endswith(f"{seminar.slug}-waiting.xlsx")
+    assert response.headers["Cache-Control"] == "no-store"
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet.title == "Styrning och ledarskap i"
     assert [cell.value for cell in sheet["A"]][1:] == ["Väntande Person"]

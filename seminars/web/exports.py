@@ -35,6 +35,13 @@ def require_organizer() -> None:
     """Every export needs a logged-in organiser; the seminar check is in each view."""
 
 
+@bp.after_request
+def keep_out_of_caches(response: Response) -> Response:
+    """Attendee lists are personal data: no copies in browser or proxy caches."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _choice(name: str, allowed, default: str) -> str:
     """A query parameter that must be one of `allowed`; anything else is a 400, not a guess."""
     value = request.args.get(name, default)
@@ -110,7 +117,6 @@ def xlsx_file(seminar_id: int):
         mimetype=XLSX_TYPE,
         as_attachment=True,
         download_name=_file_name(seminar, status_filter, "xlsx"),
-        max_age=0,
     )
 
 
