@@ -148,12 +148,20 @@ def decode_csv(data: bytes) -> str:
 
 def parse_csv(text: str) -> ParsedImport:
     """Read CSV text (`;`, `,` or tab separated), with or without a header row."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=_delimiter(text))
+    # newline="": lines may end in a lone CR (Excel for Mac) as well as LF or CRLF.
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=_delimiter(text))
     rows = []
-    for number, row in enumerate(reader, start=1):
-        cells = [_clean_field(cell) for cell in row]
-        if any(cells):
-            rows.append((number, cells, "; ".join(c for c in cells if c)))
+    number = 0
+    try:
+        for number, row in enumerate(reader, start=1):
+            cells = [_clean_field(cell) for cell in row]
+            if any(cells):
+                rows.append((number, cells, "; ".join(c for c in cells if c)))
+    except csv.Error:
+        # A field past csv's own size limit (128 KB); the rest of the file cannot be read.
+        parsed = _parse_rows(rows)
+        parsed.add(Unreadable(number + 1, "", Problem.TOO_LONG))
+        return parsed
     return _parse_rows(rows)
 
 

@@ -148,3 +148,29 @@ def test_hostile_description_is_sanitised_in_the_organisers_preview(
     assert "<strong>fika</strong>" in body
     assert not MARKUP_FROM_INPUT.search(body)
     assert not re.search(r"href=[\"']?javascript:", body, re.I)
+
+
+def _import_csv(client, seminar, content: bytes):
+    return client.post(
+        f"/organizer/seminars/{seminar.id}/attendees/import",
+        data={"csv_file": (io.BytesIO(content), "deltagare.csv"), "source": "csv", "text": ""},
+        content_type="multipart/form-data",
+    )
+
+
+def test_csv_with_lone_carriage_returns_is_read(client, organizer, seminar):
+    # Excel for Mac ends CSV lines with CR only; this used to be a 500 (csv.Error).
+    log_in(client, organizer)
+    content = b"Namn;E-post\rKarin Lind;karin@example.org\rJonas Ek;jonas@example.org\r"
+    response = _import_csv(client, seminar, content)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "karin@example.org" in page and "jonas@example.org" in page
+
+
+def test_csv_with_a_giant_field_is_unreadable_not_a_crash(client, organizer, seminar):
+    log_in(client, organizer)
+    content = b"Karin Lind;karin@example.org\n" + b"x" * 200_000 + b"\n"
+    response = _import_csv(client, seminar, content)
+    assert response.status_code == 200
+    assert "karin@example.org" in response.get_data(as_text=True)
