@@ -93,9 +93,6 @@ def make_app(database_url: str, **overrides):
     return create_app(config)
 
 
-_databases_with_tables: set[str] = set()
-
-
 def _empty_every_table() -> None:
     """Delete every row and restart the ids at 1, as in a new database.
 
@@ -115,23 +112,25 @@ def _empty_every_table() -> None:
         connection.exec_driver_sql(f"SELECT {restarts}")
 
 
+def clear_database() -> None:
+    """After a test: drop the tables, except on the session's PostgreSQL database, where they
+    are kept and emptied (creating and dropping them per test made that run several times
+    slower; `create_all` on existing tables costs milliseconds)."""
+    db.session.remove()
+    if db.engine.dialect.name == "postgresql":
+        _empty_every_table()
+    else:
+        db.drop_all()
+    db.engine.dispose()
+
+
 @pytest.fixture
 def app(database_url):
     app = make_app(database_url)
     with app.app_context():
-        # On the session's PostgreSQL database the tables are created once and emptied after
-        # each test: creating and dropping them per test made that run several times slower.
-        on_postgres = db.engine.dialect.name == "postgresql"
-        if not on_postgres or database_url not in _databases_with_tables:
-            db.create_all()
-            _databases_with_tables.add(database_url)
+        db.create_all()
         yield app
-        db.session.remove()
-        if on_postgres:
-            _empty_every_table()
-        else:
-            db.drop_all()
-        db.engine.dispose()
+        clear_database()
 
 
 @pytest.fixture
@@ -332,6 +331,4 @@ def mail_app(database_url, smtp_server):
     with app.app_context():
         db.create_all()
         yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+        clear_database()
