@@ -18,4 +18,16 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     if (nomatch) nomatch.hidden = shown !== 0;
   });
+  // Keep what was typed across the tap, as the server-side search does with its q field.
+  list.addEventListener("submit", function (event) {
+    var form = event.target;
+    var q = form.querySelector("input[name=q]");
+    if (!q) {
+      q = document.createElement("input");
+      q.type = "hidden";
+      q.name = "q";
+      form.appendChild(q);
+    }
+    q.value = input.value;
+  });
 });
