@@ -11,27 +11,35 @@ Failures are retried with growing back-off; an unreachable server only delays ma
 from __future__ import annotations
 
 import io
+import json
 import re
+import secrets
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.charset import BASE64, QP, Charset
+from email.generator import BytesGenerator
+from email.header import Header
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import Compat32
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 import flask_mail
 import segno
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import select, update
 
-from . import calendar
+from . import calendar, dates
 from . import registration as signups
 from .extensions import db
 from .models import (
@@ -66,10 +74,31 @@ SUBJECTS = {
 # Kinds that carry the seminar as a calendar file; the last two only to people with a seat.
 CALENDAR_KINDS = {"confirmed", "promoted", "reminder"}
 CALENDAR_KINDS_FOR_SEATED = {"seminar_changed", "seminar_cancelled"}
+# Kinds sent to everyone of a seminar at once. Their templates see the person only through
+# `recipient_name` and the links (`registration` is None there), so a batch renders each
+# once per audience and fills in each recipient: a 10,000-person reminder run renders a
+# handful of templates instead of 20,000.
+BROADCAST_KINDS = {
+    "reminder",
+    "attendance_check",
+    "seminar_changed",
+    "seminar_cancelled",
+    "message",
+}
 # Kinds whose moment passes: sending them after the seminar began, or to someone no longer
 # holding a seat, would only confuse.
 TIMELY_KINDS = {"reminder", "attendance_check"}
 
+
+class _PreparedHeaders(Compat32):
+    """Writes header values as they are: this module encodes and folds every header itself
+    (and strips CR/LF from anything typed), so the generator's costly refolding is skipped."""
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        return f"{name}: {value}{self.linesep}".encode("ascii")
+
+
+SMTP_COMPAT = _PreparedHeaders(linesep="\r\n")
 _UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
@@ -99,66 +128,134 @@ class NotSendable(Exception):
         self.status = status
 
 
-class SeminarMessage(flask_mail.Message):
-    """A Flask-Mail message built with the standard library's modern email API.
+def _charset(body_encoding: int) -> Charset:
+    """UTF-8, 7-bit safe. Base64 is computed in C; quoted-printable (pure Python) only
+    where a person may read the raw source: the plain-text part."""
+    charset = Charset("utf-8")
+    charset.header_encoding = BASE64
+    charset.body_encoding = body_encoding
+    return charset
 
-    Flask-Mail's own builder folds long encoded names badly and sends 8-bit bodies; this one
-    RFC 2047-encodes every name, keeps bodies 7-bit safe, and can put an image inline.
+
+UTF8 = _charset(BASE64)
+UTF8_READABLE = _charset(QP)
+
+
+def _ascii_address(address: str) -> str:
+    """An address as it goes into a header: the domain in IDNA, the local part plain ASCII."""
+    local, _at, domain = header_text(address).rpartition("@")
+    if not local.isascii():
+        raise NotSendable("the address needs SMTPUTF8", OutboxStatus.FAILED)
+    return f"{local}@{domain.encode('idna').decode('ascii')}"
+
+
+# Encoding is pure and a batch repeats the same sender, reply-to and subject thousands of
+# times; a bounded cache keeps a long-running worker's memory flat.
+@lru_cache(maxsize=1024)
+def _mailbox_header(mailbox: tuple[str, str]) -> str:
+    """'Åsa Plesner <asa@example.org>' as one RFC 2047 encoded word, or quoted when ASCII."""
+    name, address = header_text(mailbox[0]), _ascii_address(mailbox[1])
+    if not name:
+        return address
+    return formataddr((name, address), charset=UTF8)
+
+
+def _boundary() -> str:
+    """A MIME boundary that cannot occur in the parts: quoted-printable writes "=" as "=3D"
+    and base64 has no "_". Choosing it here spares the generator a regex per message."""
+    return f"=_{secrets.token_hex(12)}"
+
+
+@lru_cache(maxsize=1024)
+def _text_header(text: str) -> str:
+    text = header_text(text)
+    return text if text.isascii() else Header(text, UTF8).encode(linesep="\r\n")
+
+
+class SeminarMessage(flask_mail.Message):
+    """A Flask-Mail message whose MIME structure and headers this module builds itself.
+
+    Flask-Mail's own builder folds long encoded names into garbage and sends 8-bit bodies;
+    the standard library's newer EmailMessage gets names right but spends most of a
+    reminder run folding headers. This one RFC 2047-encodes every name and non-ASCII
+    subject, keeps bodies 7-bit safe (quoted-printable), puts an image inline next to the
+    HTML, and writes CRLF line ends as SMTP wants.
     """
 
     def __init__(
         self,
         *,
         subject: str,
-        sender: Address,
-        recipient: Address,
-        reply_to: Address | None,
+        sender: tuple[str, str],
+        recipient: tuple[str, str],
+        reply_to: tuple[str, str] | None,
         text: str,
         html: str,
         message_id: str,
         inline_images: list[tuple[str, bytes]] | None = None,
-        attachments: list[tuple[str, str, str]] | None = None,
+        calendar_files: list[tuple[str, str, str]] | None = None,
     ):
-        super().__init__(
-            subject=subject,
-            recipients=[recipient.addr_spec],
-            sender=sender.addr_spec,
-            body=text,
-            html=html,
-        )
+        # Flask-Mail's constructor is skipped: its make_msgid() looks up this host's name in
+        # DNS for every message. These are the attributes its Connection.send reads.
+        self.subject = header_text(subject)
+        self.sender = _ascii_address(sender[1])
+        self.recipients = [_ascii_address(recipient[1])]
+        self.reply_to = None
+        self.cc, self.bcc, self.attachments = [], [], []
+        self.body = text
+        self.alts = {"html": html}
+        self.date = None
+        self.charset = None
+        self.extra_headers = None
+        self.mail_options, self.rcpt_options = [], []
         self.msgId = message_id
-        self.sender_address = sender
-        self.recipient_address = recipient
-        self.reply_to_address = reply_to
+        self.headers = {
+            "Subject": _text_header(subject),
+            "From": _mailbox_header(sender),
+            "To": _mailbox_header(recipient),
+        }
+        if reply_to is not None:
+            self.headers["Reply-To"] = _mailbox_header(reply_to)
         self.inline_images = inline_images or []
-        # (filename, text, content-type parameters "subtype; method=..." split below)
-        self.text_attachments = attachments or []
+        # (file name, iCalendar text, iTIP method: PUBLISH or CANCEL)
+        self.calendar_files = calendar_files or []
 
-    def _message(self) -> EmailMessage:
-        message = EmailMessage(policy=SMTP)
-        message["Subject"] = self.subject
-        message["From"] = self.sender_address
-        message["To"] = self.recipient_address
-        if self.reply_to_address is not None:
-            message["Reply-To"] = self.reply_to_address
+    def _message(self) -> MIMEMultipart:
+        html = MIMEText(self.html, "html", UTF8)
+        if self.inline_images:
+            related = MIMEMultipart("related", boundary=_boundary())
+            related.attach(html)
+            for content_id, png in self.inline_images:
+                image = MIMEImage(png, "png")
+                image.add_header("Content-ID", f"<{content_id}>")
+                image.add_header("Content-Disposition", "inline", filename="check-in.png")
+                related.attach(image)
+            html = related
+        alternative = MIMEMultipart("alternative", boundary=_boundary())
+        alternative.attach(MIMEText(self.body, "plain", UTF8_READABLE))
+        alternative.attach(html)
+        message = MIMEMultipart("mixed", boundary=_boundary())
+        message.attach(alternative)
+        for filename, body, method in self.calendar_files:
+            calendar_file = MIMEText(body, "calendar", UTF8)
+            calendar_file.set_param("method", method)
+            calendar_file.add_header("Content-Disposition", "attachment", filename=filename)
+            message.attach(calendar_file)
+        for name, value in self.headers.items():
+            message[name] = value
         message["Date"] = format_datetime(utcnow())
         message["Message-ID"] = self.msgId
         # Stops out-of-office replies to reminders sent to a whole seminar.
         message["Auto-Submitted"] = "auto-generated"
-        message.set_content(self.body, cte="quoted-printable")
-        message.add_alternative(self.html, subtype="html", cte="quoted-printable")
-        html_part = message.get_payload()[1]
-        for content_id, png in self.inline_images:
-            html_part.add_related(png, "image", "png", cid=f"<{content_id}>", disposition="inline")
-        for filename, body, method in self.text_attachments:
-            message.add_attachment(
-                body,
-                subtype="calendar",
-                cte="quoted-printable",
-                filename=filename,
-                params={"method": method},
-            )
         return message
+
+    def as_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        # Headers are encoded and folded above already: maxheaderlen=0 keeps them as they are.
+        BytesGenerator(buffer, mangle_from_=False, maxheaderlen=0, policy=SMTP_COMPAT).flatten(
+            self._message()
+        )
+        return buffer.getvalue()
 
 
 class TimeoutConnection(flask_mail.Connection):
@@ -199,6 +296,9 @@ def _absolute(endpoint: str, **values) -> str:
 @contextmanager
 def _rendering() -> Iterator[None]:
     """A request context, so url_for and templates work in the worker as in a view."""
+    if has_request_context():
+        yield
+        return
     with current_app.test_request_context("/"):
         yield
 
@@ -211,18 +311,46 @@ class _Rendered:
     message: SeminarMessage
 
 
-@dataclass
-class _Calendars:
-    """One .ics per seminar per batch: a reminder run sends the same file to everyone."""
+class _BatchCache:
+    """What every email of a batch shares: a reminder run sends the same calendar file and
+    the same formatted times to everyone, so each is made once per batch."""
 
-    files: dict[int, str] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.calendars: dict[int, str] = {}
+        self.formatters: dict[str, dict[str, Callable]] = {}
+        self.broadcasts: dict[tuple, tuple[str, str]] = {}
 
-    def for_seminar(self, seminar: Seminar) -> str:
-        if seminar.id not in self.files:
+    def calendar_for(self, seminar: Seminar) -> str:
+        if seminar.id not in self.calendars:
             url = _absolute("public.seminar", slug=seminar.slug)
             body = calendar.calendar_for([(seminar, url)], current_app.config["BASE_URL"])
-            self.files[seminar.id] = body.decode()
-        return self.files[seminar.id]
+            self.calendars[seminar.id] = body.decode()
+        return self.calendars[seminar.id]
+
+    def formatters_for(self, language: str) -> dict[str, Callable]:
+        """The templates' fmt_* helpers for one language, remembering what they formatted."""
+        if language not in self.formatters:
+            self.formatters[language] = {
+                "fmt_span": cache(lambda start, end: dates.span(start, end, language)),
+                "fmt_when": cache(lambda moment: dates.when(moment, language)),
+                "fmt_day": cache(lambda moment: dates.day(moment, language)),
+                "fmt_clock": cache(lambda moment: dates.clock(moment, language)),
+            }
+        return self.formatters[language]
+
+    def merged(self, key: tuple, context: dict, personal: dict[str, str]) -> tuple[str, str]:
+        """A broadcast email's text and HTML: rendered once per audience with a marker for
+        each personal value, then filled in for this recipient (HTML-escaped in the HTML)."""
+        if key not in self.broadcasts:
+            markers = {name: f"\x1a{name}\x1a" if value else "" for name, value in personal.items()}
+            self.broadcasts[key] = _render_parts(
+                context["kind"], {**context, **markers, "registration": None}
+            )
+        text, html = self.broadcasts[key]
+        for name, value in personal.items():
+            text = text.replace(f"\x1a{name}\x1a", value)
+            html = html.replace(f"\x1a{name}\x1a", escape(value))
+        return text, html
 
 
 def _check_sendable(row: OutboxMessage, seminar, registration, now: datetime) -> None:
@@ -259,17 +387,14 @@ def _check_in_qr(seminar: Seminar, registration: Registration) -> bytes | None:
     return buffer.getvalue()
 
 
-def _reply_to(seminar: Seminar | None) -> Address | None:
+def _reply_to(seminar: Seminar | None) -> tuple[str, str] | None:
     """Replies go to the seminar's contact person, else to the organisation."""
     if seminar is None:
         return None
     contact_email = seminar.contact_email or seminar.organization.contact_email
     if not contact_email:
         return None
-    return Address(
-        display_name=header_text(seminar.contact_name or seminar.organization.name),
-        addr_spec=header_text(contact_email),
-    )
+    return (seminar.contact_name or seminar.organization.name, contact_email)
 
 
 def _answers(seminar: Seminar, registration: Registration) -> tuple[list[tuple[str, str]], bool]:
@@ -286,90 +411,105 @@ def _answers(seminar: Seminar, registration: Registration) -> tuple[list[tuple[s
     return shown, sensitive_answered
 
 
-def render(row: OutboxMessage, *, now: datetime | None = None, calendars=None) -> SeminarMessage:
+def render(
+    row: OutboxMessage, *, now: datetime | None = None, batch: _BatchCache | None = None
+) -> SeminarMessage:
     """Build the email for one outbox row, in its recipient's language.
 
     Needs an app context; raises NotSendable when the email should not go out.
     """
     now = now or utcnow()
-    calendars = calendars or _Calendars()
+    batch = batch or _BatchCache()
     seminar = db.session.get(Seminar, row.seminar_id) if row.seminar_id else None
     registration = (
         db.session.get(Registration, row.registration_id) if row.registration_id else None
     )
     _check_sendable(row, seminar, registration, now)
 
-    with _rendering(), force_locale(row.language or "sv"):
+    language = row.language or "sv"
+    with _rendering(), force_locale(language):
+        host = urlsplit(current_app.config["BASE_URL"]).hostname or "seminars.invalid"
+        has_seat = registration is not None and registration.status == Status.CONFIRMED
+        reply_to = _reply_to(seminar)
         context: dict = {
+            **batch.formatters_for(language),
             "kind": row.kind,
             "details": row.context or {},
-            "recipient_name": header_text(row.to_name),
             "seminar": seminar,
-            "registration": registration,
-            "has_seat": registration is not None and registration.status == Status.CONFIRMED,
-            "manage_url": "",
-            "seminar_url": "",
-            "position": 0,
-            "waiting_total": 0,
-            "check_in_cid": "",
+            "seminar_url": _absolute("public.seminar", slug=seminar.slug) if seminar else "",
+            "sender_name": seminar.organization.name if seminar else _("Seminars"),
+            "reply_to_name": header_text(reply_to[0]) if reply_to else "",
+            "has_seat": has_seat,
+            "is_waiting": registration is not None and registration.status == Status.WAITING,
+            "subject": _subject(row, seminar),
             "calendar_attached": False,
-            "answers": [],
-            "sensitive_answered": False,
+            "check_in_cid": "",
         }
-        host = urlsplit(current_app.config["BASE_URL"]).hostname or "seminars.invalid"
-        inline_images: list[tuple[str, bytes]] = []
-        attachments: list[tuple[str, str, str]] = []
-        if seminar is not None:
-            context["seminar_url"] = _absolute("public.seminar", slug=seminar.slug)
-            context["sender_name"] = seminar.organization.name
-        else:
-            context["sender_name"] = _("Seminars")
-        if registration is not None and registration.anonymised_at is None:
-            token = signups.manage_token(registration)
-            context["manage_url"] = _absolute("public.manage", token=token)
-            if row.kind == "attendance_check":
-                context["yes_url"] = _absolute("attendance.answer", token=token, answer="yes")
-                context["no_url"] = _absolute("attendance.answer", token=token, answer="no")
-            if registration.status == Status.WAITING:
-                position, total = signups.waiting_position(registration)
-                context["position"], context["waiting_total"] = position, total
+        calendar_files: list[tuple[str, str, str]] = []
         if seminar is not None and (
-            row.kind in CALENDAR_KINDS
-            or (row.kind in CALENDAR_KINDS_FOR_SEATED and context["has_seat"])
+            row.kind in CALENDAR_KINDS or (row.kind in CALENDAR_KINDS_FOR_SEATED and has_seat)
         ):
-            ics = calendars.for_seminar(seminar)
             method = "CANCEL" if seminar.status == SeminarStatus.CANCELLED else "PUBLISH"
-            attachments.append((f"{seminar.slug}.ics", ics, method))
+            calendar_files.append((f"{seminar.slug}.ics", batch.calendar_for(seminar), method))
             context["calendar_attached"] = True
-        if row.kind in ("confirmed", "promoted") and registration is not None:
-            qr = _check_in_qr(seminar, registration)
-            if qr is not None:
-                context["check_in_cid"] = f"check-in-{registration.id}@{host}"
-                inline_images.append((context["check_in_cid"], qr))
+        personal = _personal(row, registration)
 
-        if seminar is not None and registration is not None:
-            context["answers"], context["sensitive_answered"] = _answers(seminar, registration)
-        reply_to = _reply_to(seminar)
-        context["reply_to_name"] = reply_to.display_name if reply_to else ""
-        subject = _subject(row, seminar)
-        context["subject"] = subject
-        text = _tidy(render_template(f"email/{row.kind}.txt", **context))
-        html = render_template(f"email/{row.kind}.html", **context)
+        inline_images: list[tuple[str, bytes]] = []
+        if row.kind in BROADCAST_KINDS:
+            key = (
+                row.kind,
+                language,
+                row.seminar_id,
+                context["has_seat"],
+                context["is_waiting"],
+                json.dumps(row.context, sort_keys=True),
+                tuple(bool(value) for value in personal.values()),
+            )
+            text, html = batch.merged(key, context, personal)
+        else:
+            context.update(personal, registration=registration, position=0, waiting_total=0)
+            if registration is not None and registration.status == Status.WAITING:
+                context["position"], context["waiting_total"] = signups.waiting_position(
+                    registration
+                )
+            if seminar is not None and registration is not None:
+                context["answers"], context["sensitive_answered"] = _answers(seminar, registration)
+            if row.kind in ("confirmed", "promoted") and registration is not None:
+                qr = _check_in_qr(seminar, registration)
+                if qr is not None:
+                    context["check_in_cid"] = f"check-in-{registration.id}@{host}"
+                    inline_images.append((context["check_in_cid"], qr))
+            text, html = _render_parts(row.kind, context)
         return SeminarMessage(
-            subject=subject,
-            sender=Address(
-                display_name=header_text(context["sender_name"]), addr_spec=_sender_address()
-            ),
-            recipient=Address(
-                display_name=header_text(row.to_name), addr_spec=header_text(row.to_email)
-            ),
+            subject=context["subject"],
+            sender=(context["sender_name"], _sender_address()),
+            recipient=(row.to_name, row.to_email),
             reply_to=reply_to,
             text=text,
             html=html,
             message_id=make_msgid(domain=host),
             inline_images=inline_images,
-            attachments=attachments,
+            calendar_files=calendar_files,
         )
+
+
+def _personal(row: OutboxMessage, registration: Registration | None) -> dict[str, str]:
+    """What differs between two recipients of the same broadcast: their name and links."""
+    values = {"recipient_name": header_text(row.to_name), "manage_url": ""}
+    if row.kind == "attendance_check":
+        values.update(yes_url="", no_url="")
+    if registration is not None and registration.anonymised_at is None:
+        token = signups.manage_token(registration)
+        values["manage_url"] = _absolute("public.manage", token=token)
+        if row.kind == "attendance_check":
+            values["yes_url"] = _absolute("attendance.answer", token=token, answer="yes")
+            values["no_url"] = _absolute("attendance.answer", token=token, answer="no")
+    return values
+
+
+def _render_parts(kind: str, context: dict) -> tuple[str, str]:
+    text = _tidy(render_template(f"email/{kind}.txt", **context))
+    return text, render_template(f"email/{kind}.html", **context)
 
 
 def _tidy(text: str) -> str:
@@ -421,10 +561,9 @@ def claim_batch(now: datetime, limit: int) -> list[int]:
 
 
 def _set(row_id: int, **values) -> None:
-    db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values),
-        execution_options={"synchronize_session": False},
-    )
+    # A Core statement on the table: the ORM's bulk-update bookkeeping is not needed here.
+    outbox = OutboxMessage.__table__
+    db.session.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
     db.session.commit()
 
 
@@ -487,19 +626,20 @@ def _render_batch(row_ids: list[int], now: datetime, report: DeliveryReport) -> 
             )
         ),
     ]
-    calendars = _Calendars()
+    batch = _BatchCache()
     ready, outcomes = [], []
-    for row, (row_id, attempts) in zip(rows, snapshots, strict=True):
-        try:
-            message = render(row, now=now, calendars=calendars)
-        except NotSendable as reason:
-            outcomes.append((row_id, attempts, reason))
-            continue
-        except Exception as error:  # a template or data problem: retried, then failed
-            current_app.logger.exception("rendering outbox row %s failed", row_id)
-            outcomes.append((row_id, attempts, error))
-            continue
-        ready.append(_Rendered(row_id, attempts, message.subject, message))
+    with _rendering():
+        for row, (row_id, attempts) in zip(rows, snapshots, strict=True):
+            try:
+                message = render(row, now=now, batch=batch)
+            except NotSendable as reason:
+                outcomes.append((row_id, attempts, reason))
+                continue
+            except Exception as error:  # a template or data problem: retried, then failed
+                current_app.logger.exception("rendering outbox row %s failed", row_id)
+                outcomes.append((row_id, attempts, error))
+                continue
+            ready.append(_Rendered(row_id, attempts, message.subject, message))
     del preloaded
     for row_id, attempts, problem in outcomes:
         if isinstance(problem, NotSendable):

@@ -34,7 +34,8 @@ def queue(
     """Queue one email; returns False when an email with this dedupe key already exists."""
     now = utcnow()
     result = db.session.execute(
-        _insert_ignoring_duplicates().values(
+        _insert_ignoring_duplicates()
+        .values(
             dedupe_key=dedupe_key,
             kind=kind,
             to_email=to_email,
@@ -50,8 +51,48 @@ def queue(
             next_attempt_at=now,
             created_at=now,
         )
+        # RETURNING, not rowcount: through the ORM session PostgreSQL reports rowcount -1.
+        .returning(OutboxMessage.id)
     )
-    return result.rowcount == 1
+    return result.first() is not None
+
+
+def queue_for_registrations(
+    kind: str,
+    registrations: list[Registration],
+    *,
+    dedupe_prefix: str,
+    context: dict | None = None,
+    status: OutboxStatus = OutboxStatus.PENDING,
+) -> int:
+    """Queue one email of a kind to many attendees in one statement (reminders to a whole
+    seminar), keyed `<dedupe_prefix><registration id>`; returns how many were new."""
+    if not registrations:
+        return 0
+    now = utcnow()
+    rows = [
+        {
+            "dedupe_key": f"{dedupe_prefix}{registration.id}",
+            "kind": kind,
+            "to_email": registration.email,
+            "to_name": registration.name,
+            "language": registration.language,
+            "seminar_id": registration.seminar_id,
+            "registration_id": registration.id,
+            "context": context or {},
+            "subject": "",
+            "status": status,
+            "attempts": 0,
+            "last_error": "",
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for registration in registrations
+    ]
+    inserted = db.session.execute(
+        _insert_ignoring_duplicates().returning(OutboxMessage.id), rows
+    ).all()
+    return len(inserted)
 
 
 def queue_for_registration(

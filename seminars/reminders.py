@@ -76,22 +76,17 @@ def _queue_due(
     )
     if unanswered_only:
         query = query.where(Registration.attendance_answer.is_(None))
-    for registration in db.session.scalars(query.order_by(Registration.id)):
-        queued = outbox.queue(
-            kind,
-            dedupe_key=f"{dedupe_prefix}{registration.id}",
-            to_email=registration.email,
-            to_name=registration.name,
-            language=registration.language,
-            seminar_id=seminar.id,
-            registration_id=registration.id,
-            context=context,
-            status=status,
-        )
-        if queued and status == OutboxStatus.MISSED:
-            report.missed += 1
-        elif queued:
-            report.queued += 1
+    queued = outbox.queue_for_registrations(
+        kind,
+        list(db.session.scalars(query.order_by(Registration.id))),
+        dedupe_prefix=dedupe_prefix,
+        context=context,
+        status=status,
+    )
+    if status == OutboxStatus.MISSED:
+        report.missed += queued
+    else:
+        report.queued += queued
 
 
 def queue_due_reminders(now: datetime | None = None) -> QueuedReport:

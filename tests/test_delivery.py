@@ -382,3 +382,16 @@ def test_development_mailbox_keeps_mail_and_shows_it(database_url, tmp_path):
 def test_development_mailbox_does_not_exist_in_production(client, app):
     assert not app.debug and not app.config["DEV_MAILBOX"]
     assert client.get("/dev/mailbox/").status_code == 404
+
+
+@pytest.mark.postgres
+def test_queueing_tells_new_from_duplicate_on_postgresql(postgres_url):
+    app = make_app(postgres_url)
+    with app.app_context():
+        db.create_all()
+        first = outbox.queue("password_reset", dedupe_key="k", to_email="a@example.org")
+        again = outbox.queue("password_reset", dedupe_key="k", to_email="a@example.org")
+        db.session.commit()
+        assert (first, again) == (True, False)
+        db.session.remove()
+        db.engine.dispose()

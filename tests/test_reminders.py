@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from seminars import registration as signups
 from seminars.extensions import db
 from seminars.models import OutboxMessage, OutboxStatus, Status
 from tests.conftest import attendee
-from tests.mail_helpers import event_of, links_in, manage_path, text_of
+from tests.mail_helpers import event_of, html_of, links_in, manage_path, text_of
 
 DAY, HOUR = 1440, 60
 
@@ -262,3 +263,34 @@ def test_yes_i_am_coming_is_recorded(app, client, seminar_factory, smtp_server):
 def test_attendance_answer_needs_a_valid_link(client):
     assert client.get("/r/not-a-token/attendance/no").status_code == 404
     assert client.post("/r/not-a-token/attendance/no").status_code == 404
+
+
+def test_each_reminder_carries_its_own_name_and_link(client, seminar_factory, smtp_server):
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+    seminar = seminar_factory(starts_at=starts)
+    earlier = datetime.now(UTC) - timedelta(days=1)
+    people = {
+        "asa@example.org": "Åsa Plesner",
+        "bo@example.org": "Bo <B&B> Berg",
+        "cy@example.org": "Cy Persson",
+    }
+    for email, name in people.items():
+        sign_up(seminar, email, at=earlier, name=name, language="en")
+    queue_reminders(datetime.now(UTC))
+
+    delivery.deliver_pending()
+
+    reminders_sent = [m for m in smtp_server.messages() if m["Subject"].startswith("Reminder")]
+    assert len(reminders_sent) == 3
+    links = set()
+    for mail in reminders_sent:
+        address = mail["To"].addresses[0].addr_spec
+        name = people[address]
+        assert f"Hello {name}," in text_of(mail)
+        assert all(other not in text_of(mail) for other in people.values() if other != name)
+        if "<" in name:
+            assert "Bo &lt;B&amp;B&gt; Berg" in html_of(mail)
+        page = client.get(manage_path(mail))
+        assert name in html.unescape(page.get_data(as_text=True))
+        links.add(manage_path(mail))
+    assert len(links) == 3
