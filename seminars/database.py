@@ -2,12 +2,15 @@
 
 Every SQLite transaction begins IMMEDIATE: it takes the write lock up front and waits for
 it (busy timeout) instead of failing half-way when two processes read, then both write.
-WAL lets readers go on while one process writes; connections marked READ_ONLY (exports)
-begin DEFERRED, so a long read never holds the write lock.
+WAL lets readers go on while one process writes; connections marked READ_ONLY (exports,
+and the public pages through `begin_for_reading`) begin DEFERRED, so a read never holds
+the write lock.
 """
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -36,6 +39,18 @@ def _sqlite_begin_immediate(connection):
     if connection.dialect.name == "sqlite":
         read_only = connection.get_execution_options().get(READ_ONLY)
         connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+
+def begin_for_reading() -> None:
+    """Begin the session's next transaction as a reader (READ_ONLY), for requests that only
+    read. With several gunicorn workers, a page view that took SQLite's write lock queued
+    behind every other page view and signup. A write later in such a transaction still
+    works, it only no longer waits its turn up front. No effect on PostgreSQL, or once the
+    session's transaction has begun.
+    """
+    if db.session().in_transaction() or db.engine.dialect.name != "sqlite":
+        return
+    db.session.connection(execution_options={READ_ONLY: True})
 
 
 def render_migration_type(kind, obj, autogen_context):

@@ -7,6 +7,8 @@ file or PostgreSQL), are released at once by a barrier and sign people up as fas
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -196,3 +198,22 @@ def test_signups_from_many_processes_never_overbook_and_queue_in_arrival_order(
         f"{len(confirmed)} confirmed, {len(waiting)} waiting; "
         f"{len(cancelling)} cancellations in {cancel_seconds:.2f}s: {len(promoted)} promoted"
     )
+
+
+def test_seminar_page_is_served_while_a_signup_holds_the_write_lock(app, client, seminar_factory):
+    page = f"/seminars/{seminar_factory().slug}"
+    db.session.remove()
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL readers never wait for writers")
+    writer = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # what a signup in another process holds
+    answered: list[int] = []
+    reader = threading.Thread(target=lambda: answered.append(client.get(page).status_code))
+    try:
+        reader.start()
+        reader.join(timeout=5)
+        assert answered == [200]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        reader.join()

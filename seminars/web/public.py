@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from .. import calendar
+from .. import calendar, database
 from .. import registration as signups
 from ..extensions import db
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
@@ -26,6 +26,13 @@ from .forms import AttendeeDetailsForm, ConfirmForm, SignupForm
 from .security import signup_rate_limit
 
 bp = Blueprint("public", __name__)
+
+
+@bp.before_request
+def read_without_the_write_lock() -> None:
+    # Page views must not queue behind signups for SQLite's write lock.
+    if request.method in ("GET", "HEAD"):
+        database.begin_for_reading()
 
 VISIBLE = (SeminarStatus.PUBLISHED, SeminarStatus.CANCELLED)
 
