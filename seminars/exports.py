@@ -78,7 +78,7 @@ HEADINGS = (
 )
 STATUS_LABELS = {
     Status.CONFIRMED: N_("Confirmed"),
-    Status.WAITING: N_("On the waiting list"),
+    Status.WAITING: N_("Waiting list"),
     Status.CANCELLED: N_("Registration cancelled"),
 }
 YES_NO_LABELS = {"yes": N_("Yes"), "no": N_("No")}
