@@ -80,7 +80,9 @@ class StoredMail:
 
     @property
     def received(self) -> str:
-        return self.name[:15]
+        """'2026-11-23 10:08:41' from the file name '20261123-100841-7.eml'."""
+        stamp = datetime.strptime(self.name[:15], "%Y%m%d-%H%M%S")
+        return stamp.strftime("%Y-%m-%d %H:%M:%S")
 
     @property
     def text(self) -> str:
