@@ -7,7 +7,7 @@ from flask import abort
 
 from seminars.extensions import db
 
-from .conftest import make_app
+from .conftest import clear_database, make_app
 
 HEADINGS = {
     400: ("Något i förfrågan blev fel", "Something in the request was wrong"),
@@ -84,9 +84,7 @@ def production_like_app(database_url):
     with app.app_context():
         db.create_all()
         yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+        clear_database()
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])

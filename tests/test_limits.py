@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from seminars.extensions import db
 from seminars.models import Organization, OutboxMessage, Registration, Seminar, SeminarStatus
 
-from .conftest import make_app
+from .conftest import clear_database, make_app
 
 
 @pytest.fixture
@@ -28,9 +28,7 @@ def app(database_url):
     with app.app_context():
         db.create_all()
         yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+        clear_database()
 
 
 def _signup(client, seminar, number: int, address: str = "192.0.2.10", **extra):
@@ -191,8 +189,6 @@ def test_limits_live_in_redis_when_configured(database_url, redis_client):
         finally:
             for key in redis_client.scan_iter(f"*{address}*"):
                 redis_client.delete(key)
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+            clear_database()
     assert statuses == [303, 303, 429]
     assert keys, "the signup count was not stored in Redis"

@@ -15,7 +15,7 @@ from seminars.extensions import db
 from seminars.models import Organization, Seminar, SeminarStatus
 from seminars.web.security import CONTENT_SECURITY_POLICY
 
-from .conftest import attendee, make_app
+from .conftest import attendee, clear_database, make_app
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -69,9 +69,7 @@ def https_app(database_url):
     with app.app_context():
         db.create_all()
         yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+        clear_database()
 
 
 def _published_seminar() -> Seminar:
