@@ -538,8 +538,11 @@ def release_stale_claims(now: datetime) -> int:
 def claim_batch(now: datetime, limit: int) -> list[int]:
     """Mark up to `limit` due rows as being sent by this worker; returns their ids.
 
-    On PostgreSQL, rows another worker is claiming at this moment are skipped rather than
-    waited for; SQLite transactions are serialised (BEGIN IMMEDIATE), which does the same.
+    The rows are chosen and locked first, then marked, in one transaction. On PostgreSQL,
+    rows another worker is claiming at this moment are skipped rather than waited for; SQLite
+    transactions are serialised (BEGIN IMMEDIATE), which does the same. (One statement,
+    UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED), can claim more than n
+    rows on PostgreSQL: the planner may run the subquery more than once.)
     """
     due = (
         select(OutboxMessage.id)
@@ -549,15 +552,16 @@ def claim_batch(now: datetime, limit: int) -> list[int]:
     )
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()))
-        .where(OutboxMessage.status == OutboxStatus.PENDING)
+    row_ids = list(db.session.scalars(due))
+    if not row_ids:
+        return []
+    outbox = OutboxMessage.__table__
+    db.session.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(row_ids))
         .values(status=OutboxStatus.SENDING, claimed_at=utcnow())
-        .returning(OutboxMessage.id),
-        execution_options={"synchronize_session": False},
     )
-    return sorted(claimed.scalars())
+    return sorted(row_ids)
 
 
 def _set(row_id: int, **values) -> None:
