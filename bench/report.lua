@@ -1,4 +1,4 @@
--- wrk: one machine-readable line per run for bench/http.py (latencies in microseconds).
+-- wrk: one machine-readable line per run for bench/web.py (latencies in microseconds).
 function done(summary, latency, requests)
   local errors = summary.errors
   io.write(string.format(
