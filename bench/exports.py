@@ -20,7 +20,6 @@ import csv
 import io
 import os
 import secrets
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -31,10 +30,6 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from sqlalchemy import insert
-
-# The repository instead of this folder first on the path: bench/http.py would otherwise
-# shadow the standard library's `http` (which werkzeug imports).
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from seminars import create_app, exports  # noqa: E402
 from seminars.extensions import db  # noqa: E402

@@ -30,9 +30,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, Python puts bench/ first on the path, where bench/http.py would shadow the
-# standard library's http package; the project root goes there instead.
-sys.path[0] = str(ROOT)
 
 GOAL_SECONDS = 30.0
 
