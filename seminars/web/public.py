@@ -34,6 +34,7 @@ def read_without_the_write_lock() -> None:
     if request.method in ("GET", "HEAD"):
         database.begin_for_reading()
 
+
 VISIBLE = (SeminarStatus.PUBLISHED, SeminarStatus.CANCELLED)
 
 
