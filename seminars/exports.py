@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from .database import READ_ONLY
 from .dates import STOCKHOLM
-from .models import Question, QuestionKind, Registration, Seminar, Status
+from .models import STATUS_FILTERS, Question, QuestionKind, Registration, Seminar, Status
 
 Translate = Callable[[str], str]
 
@@ -59,13 +59,6 @@ def _same(message: str) -> str:
     return message
 
 
-# Which registrations an export holds; the organiser picks one (`?status=`).
-STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
-    "confirmed": (Status.CONFIRMED,),
-    "waiting": (Status.WAITING,),
-    "cancelled": (Status.CANCELLED,),
-    "all": (Status.CONFIRMED, Status.WAITING, Status.CANCELLED),
-}
 DEFAULT_STATUS_FILTER = "confirmed"
 
 HEADINGS = (

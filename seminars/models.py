@@ -65,6 +65,15 @@ class Status(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# The status filter of attendee lists and exports (`?status=`).
+STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
+    "all": (Status.CONFIRMED, Status.WAITING, Status.CANCELLED),
+    "confirmed": (Status.CONFIRMED,),
+    "waiting": (Status.WAITING,),
+    "cancelled": (Status.CANCELLED,),
+}
+
+
 class QuestionKind(enum.StrEnum):
     SHORT_TEXT = "short_text"
     LONG_TEXT = "long_text"

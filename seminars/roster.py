@@ -26,6 +26,7 @@ from . import registration as signups
 from .extensions import db
 from .importing import ParsedImport, Person, Unreadable
 from .models import (
+    STATUS_FILTERS,
     AuditEvent,
     Organizer,
     OutboxMessage,
@@ -52,13 +53,6 @@ class AlreadySent(RosterError):
     """The same message form was sent twice (a double click, or a reloaded page)."""
 
 
-# The list's status filter (`?status=`); the exports use the same names.
-STATUS_FILTERS: dict[str, tuple[Status, ...]] = {
-    "all": (Status.CONFIRMED, Status.WAITING, Status.CANCELLED),
-    "confirmed": (Status.CONFIRMED,),
-    "waiting": (Status.WAITING,),
-    "cancelled": (Status.CANCELLED,),
-}
 SORTS = ("status", "name", "organization", "registered")
 _STATUS_ORDER = {Status.CONFIRMED: 0, Status.WAITING: 1, Status.CANCELLED: 2}
 
