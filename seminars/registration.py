@@ -19,6 +19,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import outbox
 from .extensions import db
@@ -90,6 +91,14 @@ def _lock(seminar: Seminar) -> Seminar:
     ).scalar_one()
 
 
+def _count_seat(seminar: Seminar, change: int) -> None:
+    """Mirror a seats_taken UPDATE on the loaded seminar without reading it back.
+
+    Safe because callers hold the seminar's row lock (see `_lock`) for the whole transaction.
+    """
+    set_committed_value(seminar, "seats_taken", seminar.seats_taken + change)
+
+
 def _take_seat(seminar: Seminar, *, override_capacity: bool = False) -> bool:
     statement = update(Seminar).where(Seminar.id == seminar.id)
     if not override_capacity:
@@ -98,7 +107,8 @@ def _take_seat(seminar: Seminar, *, override_capacity: bool = False) -> bool:
         statement.values(seats_taken=Seminar.seats_taken + 1),
         execution_options={"synchronize_session": False},
     ).rowcount
-    db.session.refresh(seminar, ["seats_taken"])
+    if took == 1:
+        _count_seat(seminar, +1)
     return took == 1
 
 
@@ -107,7 +117,7 @@ def _free_seat(seminar: Seminar) -> None:
         update(Seminar).where(Seminar.id == seminar.id).values(seats_taken=Seminar.seats_taken - 1),
         execution_options={"synchronize_session": False},
     )
-    db.session.refresh(seminar, ["seats_taken"])
+    _count_seat(seminar, -1)
 
 
 def active_registration(seminar: Seminar, email: str) -> Registration | None:
