@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, database
+from . import config, database, pagecache  # noqa: F401 (pagecache: its flush listener)
 from .extensions import babel, csrf, db, login_manager, mail, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

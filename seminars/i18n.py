@@ -7,6 +7,7 @@ from flask_babel import get_locale
 
 from . import dates
 from .content import render_markdown
+from .pagecache import seats_left_label
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGES = ("sv", "en")
@@ -40,3 +41,4 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["seats_left_label"] = seats_left_label

@@ -155,6 +155,8 @@ class Seminar(db.Model):
     attendance_check_days: Mapped[int | None] = mapped_column(default=None)
     # Raised on every change of time or place, so calendars replace the old event.
     sequence: Mapped[int] = mapped_column(default=0)
+    # Which rendering of the public page is current (seminars/pagecache.py raises it).
+    content_version: Mapped[int] = mapped_column(default=0, server_default="0")
     cancellation_message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -80,11 +80,11 @@ def registration_for_token(token: str) -> Registration | None:
     ).scalar_one_or_none()
 
 
-def _lock(seminar: Seminar) -> Seminar:
+def _lock(seminar_id: int) -> Seminar:
     """Re-read the seminar under a row lock so counts are current for this transaction."""
     return db.session.execute(
         select(Seminar)
-        .where(Seminar.id == seminar.id)
+        .where(Seminar.id == seminar_id)
         # OF: the joined organisation is on the nullable side of an outer join.
         .with_for_update(of=Seminar)
         .execution_options(populate_existing=True)
@@ -131,7 +131,7 @@ def active_registration(seminar: Seminar, email: str) -> Registration | None:
 
 
 def register(
-    seminar: Seminar,
+    seminar: Seminar | int,
     attendee: Attendee,
     *,
     now: datetime | None = None,
@@ -141,10 +141,11 @@ def register(
     """What happens when someone signs up: a seat, a place in line, or a refusal.
 
     Organisers may add people outside the registration window, and with
-    `override_capacity` beyond the seminar's capacity.
+    `override_capacity` beyond the seminar's capacity. `seminar` may be an id: the
+    seminar is read under its lock either way.
     """
     now = now or utcnow()
-    seminar = _lock(seminar)
+    seminar = _lock(seminar if isinstance(seminar, int) else seminar.id)
     if seminar.status == SeminarStatus.CANCELLED or (
         not by_organizer and not seminar.registration_open_at(now)
     ):
@@ -212,7 +213,7 @@ def promote_from_waiting_list(
 ) -> list[Registration]:
     """Fill free seats with the first people in line, in arrival order, and tell them."""
     now = now or utcnow()
-    seminar = _lock(seminar)
+    seminar = _lock(seminar.id)
     promoted = []
     while seminar.seats_taken < seminar.capacity:
         first_waiting = db.session.execute(
@@ -240,7 +241,7 @@ def confirm_waiting(
     the registration is no longer waiting (someone else moved or cancelled it first).
     """
     now = now or utcnow()
-    seminar = _lock(registration.seminar)
+    seminar = _lock(registration.seminar_id)
     db.session.refresh(registration, ["status"])
     if registration.status != Status.WAITING:
         return False
@@ -261,7 +262,7 @@ def cancel(
     Returns the people promoted from the waiting list.
     """
     now = now or utcnow()
-    seminar = _lock(registration.seminar)
+    seminar = _lock(registration.seminar_id)
     db.session.refresh(registration, ["status"])
     if registration.status == Status.CANCELLED:
         return []

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, RadioField, StringField, TextAreaField
@@ -40,7 +43,40 @@ def valid_email(form, field: Field) -> None:
     field.data = result.normalized
 
 
-def _question_field(question: Question) -> Field:
+@dataclass(frozen=True)
+class AskedQuestion:
+    """A question as a cached form asks it: a copy that outlives the database session."""
+
+    id: int
+    text: str
+    help_text: str
+    kind: str
+    choice_list: tuple[str, ...]
+    required: bool
+    sensitive: bool
+
+    @classmethod
+    def of(cls, question: Question) -> AskedQuestion:
+        return cls(
+            id=question.id,
+            text=question.text,
+            help_text=question.help_text,
+            kind=question.kind,
+            choice_list=tuple(question.choice_list),
+            required=question.required,
+            sensitive=question.sensitive,
+        )
+
+    @property
+    def field_name(self) -> str:
+        return f"q{self.id}"
+
+
+# Form classes per app by (class, seminar, content version); cleared when full.
+MAX_FORM_CLASSES = 512
+
+
+def _question_field(question: Question | AskedQuestion) -> Field:
     label = question.text
     description = question.help_text
     required = question.required and not question.sensitive
@@ -95,15 +131,33 @@ class AttendeeDetailsForm(FlaskForm):
         )
     )
 
-    questions: list[Question] = []
+    questions: list[Question] | list[AskedQuestion] = []
 
     @classmethod
     def for_seminar(cls, seminar: Seminar, **kwargs):
-        """A form class with one field per custom question, named q<id>."""
-        fields = {q.field_name: _question_field(q) for q in seminar.questions}
+        """A form with one field per custom question, named q<id>."""
+        return cls._with_questions(list(seminar.questions))(**kwargs)
+
+    @classmethod
+    def for_version(cls, seminar_id: int, content_version: int, load: Callable[[], list]):
+        """The form class of a seminar's questions at `content_version` (see pagecache.py),
+        built once per worker: a public signup need not read or rebuild its questions."""
+        classes = current_app.extensions.setdefault("seminars.form_classes", {})
+        key = (cls, seminar_id, content_version)
+        form_class = classes.get(key)
+        if form_class is None:
+            form_class = cls._with_questions([AskedQuestion.of(q) for q in load()])
+            if len(classes) >= MAX_FORM_CLASSES:
+                classes.clear()
+            classes[key] = form_class
+        return form_class
+
+    @classmethod
+    def _with_questions(cls, questions: list):
+        fields = {q.field_name: _question_field(q) for q in questions}
         form_class = type(cls.__name__, (cls,), fields)
-        form_class.questions = list(seminar.questions)
-        return form_class(**kwargs)
+        form_class.questions = questions
+        return form_class
 
     def question_fields(self) -> list[tuple[Question, Field]]:
         return [(q, self[q.field_name]) for q in self.questions]

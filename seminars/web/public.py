@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from .. import calendar, database
+from .. import calendar, database, pagecache
 from .. import registration as signups
 from ..extensions import db
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
-from ..models import Registration, Seminar, SeminarStatus, Status, utcnow
+from ..models import Question, Registration, Seminar, SeminarStatus, Status, utcnow
 from .forms import AttendeeDetailsForm, ConfirmForm, SignupForm
 from .security import signup_rate_limit
 
@@ -35,7 +35,7 @@ def read_without_the_write_lock() -> None:
         database.begin_for_reading()
 
 
-VISIBLE = (SeminarStatus.PUBLISHED, SeminarStatus.CANCELLED)
+VISIBLE = pagecache.VISIBLE
 
 
 def visible_seminar_or_404(slug: str) -> Seminar:
@@ -75,7 +75,7 @@ def _render_seminar(
 ):
     now = utcnow()
     if form is None and seminar.registration_open_at(now):
-        form = SignupForm.for_seminar(seminar)
+        form = _signup_form(seminar.id, seminar.content_version, lambda: seminar.questions)
     return (
         render_template(
             "public/seminar.html",
@@ -89,36 +89,93 @@ def _render_seminar(
     )
 
 
+def _signup_form(seminar_id: int, content_version: int, questions) -> SignupForm:
+    return SignupForm.for_version(seminar_id, content_version, questions)()
+
+
+def _seminar_for_page(seminar_id: int) -> Seminar:
+    """The seminar with everything its page shows, in one round of queries."""
+    return db.session.execute(
+        select(Seminar)
+        .where(Seminar.id == seminar_id)
+        .options(
+            selectinload(Seminar.cohosts),
+            selectinload(Seminar.program_items),
+            selectinload(Seminar.speakers),
+            selectinload(Seminar.questions),
+        )
+    ).scalar_one()
+
+
+def _questions(seminar_id: int) -> list[Question]:
+    return list(
+        db.session.scalars(
+            select(Question).where(Question.seminar_id == seminar_id).order_by(Question.position)
+        )
+    )
+
+
 @bp.get("/seminars/<slug>")
 def seminar(slug: str):
-    return _render_seminar(visible_seminar_or_404(slug))
+    """Served from pagecache: one small query per view, a full render once per version."""
+    state = pagecache.page_state(db.session, slug)
+    if state is None:
+        abort(404)
+    phase = pagecache.registration_phase(state, utcnow())
+    seats = pagecache.seats_left(state)
+    key = (state.id, state.content_version, state.status, phase, seats == 0, current_language())
+    return pagecache.seminar_pages().page(
+        key, lambda: _render_seminar(_seminar_for_page(state.id))[0], seats
+    )
 
 
 @bp.post("/seminars/<slug>/register")
 @signup_rate_limit
 def register(slug: str):
-    seminar = visible_seminar_or_404(slug)
-    form = SignupForm.for_seminar(seminar)
+    # Everything that only reads comes first, as a reader, so that the write transaction
+    # below holds SQLite's write lock (or the seminar's row lock) for the signup alone.
+    database.begin_for_reading()
+    state = pagecache.page_state(db.session, slug)
+    if state is None:
+        abort(404)
+    form = _signup_form(state.id, state.content_version, lambda: _questions(state.id))
     if form.website.data:
         # The honeypot was filled in: show a bot what success looks like, store nothing.
-        return render_template("public/link_sent.html", seminar=seminar, email=form.email.data)
+        return _link_sent(state.id, form.email.data)
     if not form.validate_on_submit():
-        return _render_seminar(seminar, form, status=422)
+        return _render_seminar(_seminar_for_page(state.id), form, status=422)
+    attendee = form.attendee(current_language())
+    db.session.rollback()  # end the read; `signups.register` locks and re-checks the seminar
     try:
-        registration = signups.register(seminar, form.attendee(current_language()))
+        registration = signups.register(state.id, attendee)
     except signups.AlreadyRegistered:
         db.session.commit()  # the mail with the existing link
-        return render_template("public/link_sent.html", seminar=seminar, email=form.email.data)
+        return _link_sent(state.id, form.email.data)
     except signups.SeminarFull:
         db.session.rollback()
-        return _render_seminar(seminar, form, problem=_("The seminar is fully booked."), status=409)
+        return _render_seminar(
+            _seminar_for_page(state.id),
+            form,
+            problem=_("The seminar is fully booked."),
+            status=409,
+        )
     except signups.RegistrationClosed:
         db.session.rollback()
         return _render_seminar(
-            seminar, form, problem=_("Registration for this seminar is closed."), status=409
+            _seminar_for_page(state.id),
+            form,
+            problem=_("Registration for this seminar is closed."),
+            status=409,
         )
+    token = signups.manage_token(registration)  # before the commit expires the registration
     db.session.commit()
-    return redirect(url_for("public.manage", token=signups.manage_token(registration)), 303)
+    return redirect(url_for("public.manage", token=token), 303)
+
+
+def _link_sent(seminar_id: int, email: str):
+    return render_template(
+        "public/link_sent.html", seminar=db.session.get(Seminar, seminar_id), email=email
+    )
 
 
 @bp.get("/seminars/<slug>.ics")

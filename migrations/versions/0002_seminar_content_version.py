@@ -1,0 +1,27 @@
+"""seminar content_version, for the cached public page
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23 12:45:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("seminar", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("content_version", sa.Integer(), server_default="0", nullable=False)
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("seminar", schema=None) as batch_op:
+        batch_op.drop_column("content_version")

@@ -1,0 +1,192 @@
+"""The public seminar page, rendered once per version and reused by every visitor.
+
+A seminar page is the most read page there is: when OFR mails its members, thousands open
+it within minutes, and each of them would otherwise render the same program, speakers and
+form again. Instead, a page view reads one small row (`page_state`) that says which
+rendering is current:
+
+- `content_version`, raised in the same transaction as every change to what the page
+  shows: the seminar's fields, its program, speakers, questions and co-hosts, and the name
+  or privacy details of an organisation that hosts it (`_raise_content_versions` below);
+- the status, and whether registration is open at this moment (time moves on by itself);
+- whether any seat is left (the page offers the waiting list when none is);
+- the visitor's language.
+
+The rendered HTML is kept per worker process under that key, with two holes filled in per
+request: the visitor's CSRF token and the number of seats left. Every process sees the
+same row, so several workers and several machines never disagree for longer than a
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from flask import current_app, g
+from flask_babel import ngettext
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
+from sqlalchemy import bindparam, event, inspect, or_, select, update
+from sqlalchemy.orm import Session
+
+from .models import (
+    Organization,
+    ProgramItem,
+    Question,
+    Seminar,
+    SeminarStatus,
+    Speaker,
+    seminar_cohosts,
+)
+
+# Holes in a cached page, filled per request. NUL never occurs in rendered text.
+TOKEN_HOLE = "\x00csrf\x00"
+SEATS_HOLE = "\x00seats\x00"
+# Pages per worker process: a few versions of every open seminar in both languages.
+MAX_PAGES = 512
+
+VISIBLE = (SeminarStatus.PUBLISHED, SeminarStatus.CANCELLED)
+
+
+# Built once: a page view should not pay for composing the statement. Drafts are the only
+# status not shown (VISIBLE); `!=` keeps the statement free of per-call IN expansion.
+PAGE_STATE = select(
+    Seminar.id,
+    Seminar.content_version,
+    Seminar.status,
+    Seminar.capacity,
+    Seminar.seats_taken,
+    Seminar.starts_at,
+    Seminar.registration_opens_at,
+    Seminar.registration_closes_at,
+).where(Seminar.slug == bindparam("slug"), Seminar.status != SeminarStatus.DRAFT)
+assert set(SeminarStatus) - set(VISIBLE) == {SeminarStatus.DRAFT}
+
+
+def page_state(session: Session, slug: str):
+    """The columns that decide which rendering of a visible seminar's page is current."""
+    return session.execute(PAGE_STATE, {"slug": slug}).one_or_none()
+
+
+def registration_phase(state, now: datetime) -> str:
+    """Where `now` falls for this seminar, in the words the page uses."""
+    if state.status != SeminarStatus.PUBLISHED or now >= state.starts_at:
+        return "closed"
+    if state.registration_opens_at and now < state.registration_opens_at:
+        return "not yet open"
+    if state.registration_closes_at and now >= state.registration_closes_at:
+        return "closed"
+    return "open"
+
+
+def seats_left(state) -> int:
+    return max(state.capacity - state.seats_taken, 0)
+
+
+def seats_left_label(number: int) -> str:
+    """'12 platser kvar'. While a page is rendered for the cache, a hole filled per request."""
+    if g.get("rendering_for_cache"):
+        return SEATS_HOLE
+    return ngettext("%(num)d seat left", "%(num)d seats left", number)
+
+
+class PageCache:
+    """Rendered pages by key, the least recently used dropped first."""
+
+    def __init__(self, size: int = MAX_PAGES) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple, str] = OrderedDict()
+
+    def page(self, key: tuple, render: Callable[[], str], seats: int) -> str:
+        """The page for `key`, rendered with `render()` only if no worker-local copy exists."""
+        page = self._pages.get(key)
+        if page is None:
+            page = self._render_with_holes(render)
+            self._pages[key] = page
+            if len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(key)
+        label = str(escape(seats_left_label(seats)))
+        return page.replace(TOKEN_HOLE, generate_csrf()).replace(SEATS_HOLE, label, 1)
+
+    @staticmethod
+    def _render_with_holes(render: Callable[[], str]) -> str:
+        g.rendering_for_cache = True
+        try:
+            html = render()
+        finally:
+            g.rendering_for_cache = False
+        # The form printed this visitor's token; the cached copy must not hand it to others.
+        return html.replace(generate_csrf(), TOKEN_HOLE)
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+
+def seminar_pages() -> PageCache:
+    """This app's page cache (one per app: tests build many apps in one process)."""
+    return current_app.extensions.setdefault("seminars.pages", PageCache())
+
+
+# Seminar attributes that change nothing on the page, or are filled in per request.
+NOT_SHOWN = frozenset({"seats_taken", "updated_at", "content_version", "sequence"})
+CHILDREN = (ProgramItem, Speaker, Question)
+
+
+def _changed(obj, ignore: frozenset[str] = frozenset()) -> bool:
+    state = inspect(obj)
+    return any(
+        attribute.key not in ignore and attribute.history.has_changes() for attribute in state.attrs
+    )
+
+
+def _seminars_to_raise(session: Session) -> tuple[set[int], set[int]]:
+    seminars: set[int] = set()
+    organizations: set[int] = set()
+    for obj in session.dirty:
+        if isinstance(obj, Seminar) and _changed(obj, NOT_SHOWN):
+            seminars.add(obj.id)
+        elif isinstance(obj, Organization) and _changed(obj):
+            organizations.add(obj.id)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CHILDREN) and obj.seminar_id is not None:
+            seminars.add(obj.seminar_id)
+    return seminars, organizations
+
+
+@event.listens_for(Session, "after_flush")
+def _raise_content_versions(session: Session, flush_context) -> None:
+    """Raise `content_version` in the flush's own transaction, in SQL (never from a value
+    a session may hold stale), so a page rendered before the change is never served after."""
+    # After the flush, new children know their seminar_id; new, dirty and deleted
+    # still list what the flush wrote, with each attribute's history.
+    seminars, organizations = _seminars_to_raise(session)
+    where = _hosted_or_listed(seminars, organizations)
+    if where is None:
+        return
+    session.connection().execute(
+        update(Seminar.__table__)
+        .where(where)
+        .values(content_version=Seminar.__table__.c.content_version + 1)
+    )
+
+
+def _hosted_or_listed(seminars: Iterable[int], organizations: Iterable[int]):
+    seminars, organizations = [s for s in seminars if s is not None], list(organizations)
+    table = Seminar.__table__
+    conditions = []
+    if seminars:
+        conditions.append(table.c.id.in_(seminars))
+    if organizations:
+        conditions.append(table.c.organization_id.in_(organizations))
+        conditions.append(
+            table.c.id.in_(
+                select(seminar_cohosts.c.seminar_id).where(
+                    seminar_cohosts.c.organization_id.in_(organizations)
+                )
+            )
+        )
+    return or_(*conditions) if conditions else None
