@@ -1,0 +1,220 @@
+"""The cached seminar page (seminars/pagecache.py): rendered once per version, and never
+stale: every change to what the page shows is on the next view, in every language."""
+
+import re
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import time_machine
+from flask import g, template_rendered
+
+from seminars import registration as signups
+from seminars.extensions import db
+from seminars.models import Organization, ProgramItem, Question, Seminar, Speaker
+from tests.conftest import attendee, make_app
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@contextmanager
+def renders(app):
+    """The templates rendered inside the block."""
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        yield rendered
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+def page(client, seminar) -> str:
+    # The tests share one app context, so g outlives a request here; every real request
+    # starts with an empty g (Flask-Babel keeps the locale there, Flask-WTF the CSRF token).
+    g.__dict__.clear()
+    response = client.get(f"/seminars/{seminar.slug}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_second_view_is_not_rendered_again_and_seats_stay_live(app, client, seminar_factory):
+    seminar = seminar_factory(capacity=3)
+    with renders(app) as rendered:
+        assert "3 platser kvar" in page(client, seminar)
+        assert "3 platser kvar" in page(client, seminar)
+        signups.register(seminar, attendee("a@example.org"))
+        db.session.commit()
+        assert "2 platser kvar" in page(client, seminar)
+        signups.register(seminar, attendee("b@example.org"))
+        db.session.commit()
+        assert "1 plats kvar" in page(client, seminar)
+    # One full render; signups change only the number, filled in per view.
+    assert rendered.count("public/seminar.html") == 1
+
+
+def test_the_last_seat_turns_the_form_into_the_waiting_list(client, seminar_factory):
+    seminar = seminar_factory(capacity=1)
+    assert "Anmäl dig till väntelistan" not in page(client, seminar)
+    signups.register(seminar, attendee("a@example.org"))
+    db.session.commit()
+    full = page(client, seminar)
+    assert "Fullbokat – väntelista öppen" in full
+    assert "Anmäl dig till väntelistan" in full
+    assert "platser kvar" not in full
+
+
+def test_each_language_has_its_own_page(client, seminar_factory):
+    seminar = seminar_factory(capacity=2)
+    assert "2 platser kvar" in page(client, seminar)
+    client.set_cookie("lang", "en")
+    english = page(client, seminar)
+    assert "2 seats left" in english and "platser" not in english
+
+
+def _changes():
+    """Edits an organiser can make, each with text that must appear after it."""
+
+    def title(seminar):
+        seminar.title = "Tillit i praktiken"
+        return "Tillit i praktiken"
+
+    def program(seminar):
+        seminar.program_items.append(ProgramItem(position=9, starts_at=time(14, 30), title="Fika"))
+        return "Fika"
+
+    def speaker(seminar):
+        seminar.speakers.append(Speaker(name="Laura Hartman", role="moderator"))
+        db.session.flush()
+        seminar.speakers[0].role = "samtalsledare"
+        return "samtalsledare"
+
+    def question(seminar):
+        seminar.questions.append(Question(text="Vilken region arbetar du i?", position=5))
+        return "Vilken region arbetar du i?"
+
+    def cohost(seminar):
+        seminar.cohosts.append(Organization(slug="mau", name="Malmö universitet"))
+        return "Malmö universitet"
+
+    def host_renamed(seminar):
+        seminar.organization.name = "OFR – Offentliganställdas Förhandlingsråd"
+        return "OFR – Offentliganställdas Förhandlingsråd"
+
+    def capacity(seminar):
+        seminar.capacity = 40
+        return "40 platser kvar"
+
+    def cancelled(seminar):
+        seminar.status = "cancelled"
+        seminar.cancellation_message = "Vi ses i vår i stället."
+        return "Vi ses i vår i stället."
+
+    return [title, program, speaker, question, cohost, host_renamed, capacity, cancelled]
+
+
+@pytest.mark.parametrize("change", _changes(), ids=lambda change: change.__name__)
+def test_every_change_shows_on_the_next_view(client, seminar_factory, change):
+    seminar = seminar_factory(capacity=10)
+    client.set_cookie("lang", "en")
+    page(client, seminar)  # both languages cached before the change
+    client.set_cookie("lang", "sv")
+    before = page(client, seminar)
+    expected = change(seminar)
+    assert expected not in before
+    db.session.commit()
+    assert expected in page(client, seminar)
+
+
+def test_a_renamed_cohost_shows_on_every_seminar_it_cohosts(client, seminar_factory):
+    partner = Organization(slug="tillit", name="Tillitsdelegationen")
+    first = seminar_factory(cohosts=[partner])
+    second = seminar_factory(cohosts=[partner])
+    assert "Tillitsdelegationen" in page(client, first) and "Tillitsdelegationen" in page(
+        client, second
+    )
+    partner.name = "Tillitsdelegationen (SOU 2019:43)"
+    db.session.commit()
+    assert "Tillitsdelegationen (SOU 2019:43)" in page(client, first)
+    assert "Tillitsdelegationen (SOU 2019:43)" in page(client, second)
+
+
+def test_a_signup_does_not_count_as_a_change(seminar_factory):
+    seminar = seminar_factory()
+    version = seminar.content_version
+    signups.register(seminar, attendee())
+    db.session.commit()
+    db.session.refresh(seminar)
+    assert seminar.content_version == version
+
+
+def test_a_new_required_question_is_asked_and_checked_at_once(client, seminar_factory):
+    seminar = seminar_factory()
+    page(client, seminar)
+    client.post(f"/seminars/{seminar.slug}/register", data={"name": "Bo", "email": "bo@x.org"})
+    seminar.questions.append(Question(text="Kommun", required=True))
+    db.session.commit()
+    assert "Kommun" in page(client, seminar)
+    response = client.post(
+        f"/seminars/{seminar.slug}/register", data={"name": "Cia", "email": "cia@x.org"}
+    )
+    assert response.status_code == 422
+    assert "Svara på frågan." in response.get_data(as_text=True)
+
+
+def test_registration_closing_by_time_shows_without_any_change(client, seminar_factory):
+    closes = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    seminar = seminar_factory(registration_closes_at=closes)
+    assert "/register" in page(client, seminar)
+    with time_machine.travel(closes + timedelta(minutes=1)):
+        closed = page(client, seminar)
+    assert "Anmälan till seminariet är stängd." in closed
+    assert "/register" not in closed
+
+
+@pytest.fixture
+def csrf_client_factory(database_url):
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def test_every_visitor_gets_their_own_csrf_token(csrf_client_factory):
+    app = csrf_client_factory
+    organization = Organization(slug="ofr", name="OFR")
+    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=14)
+    seminar = Seminar(
+        slug="tokens",
+        title="Tokens",
+        organization=organization,
+        capacity=5,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        status="published",
+    )
+    db.session.add(seminar)
+    db.session.commit()
+    anna, bo = app.test_client(), app.test_client()
+    with renders(app) as rendered:
+        anna_token = TOKEN.search(page(anna, seminar)).group(1)
+        bo_token = TOKEN.search(page(bo, seminar)).group(1)
+    assert rendered.count("public/seminar.html") == 1  # Bo got the cached page
+    assert anna_token != bo_token
+    g.__dict__.clear()
+    path = f"/seminars/{seminar.slug}/register"
+    person = {"name": "Bo Berg", "email": "bo@example.org"}
+    assert bo.post(path, data={**person, "csrf_token": anna_token}).status_code == 400
+    assert bo.post(path, data={**person, "csrf_token": bo_token}).status_code == 303
+    assert (
+        anna.post(
+            path, data={"name": "Anna", "email": "anna@example.org", "csrf_token": anna_token}
+        ).status_code
+        == 303
+    )
