@@ -19,6 +19,46 @@ def _insert_ignoring_duplicates():
     return insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
+# Built once per dialect: composing an INSERT of fifteen values costs more than running it,
+# and every signup queues one.
+_queue_statements: dict[str, object] = {}
+
+
+def _queue_statement():
+    dialect = db.session.get_bind().dialect.name
+    statement = _queue_statements.get(dialect)
+    if statement is None:
+        # RETURNING, not rowcount: through the ORM session PostgreSQL reports rowcount -1.
+        statement = _insert_ignoring_duplicates().returning(OutboxMessage.id)
+        _queue_statements[dialect] = statement
+    return statement
+
+
+def _row(kind: str, dedupe_key: str, to_email: str, to_name: str, language: str, **fields) -> dict:
+    now = utcnow()
+    return {
+        "dedupe_key": dedupe_key,
+        "kind": kind,
+        "to_email": to_email,
+        "to_name": to_name,
+        "language": language,
+        "seminar_id": fields.get("seminar_id"),
+        "registration_id": fields.get("registration_id"),
+        "context": fields.get("context") or {},
+        "subject": "",
+        "status": fields.get("status", OutboxStatus.PENDING),
+        "attempts": 0,
+        "last_error": "",
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def _insert(rows: list[dict]) -> int:
+    """Insert rows, skipping any whose dedupe key exists; returns how many were new."""
+    return len(db.session.execute(_queue_statement(), rows).all())
+
+
 def queue(
     kind: str,
     *,
@@ -32,29 +72,18 @@ def queue(
     status: OutboxStatus = OutboxStatus.PENDING,
 ) -> bool:
     """Queue one email; returns False when an email with this dedupe key already exists."""
-    now = utcnow()
-    result = db.session.execute(
-        _insert_ignoring_duplicates()
-        .values(
-            dedupe_key=dedupe_key,
-            kind=kind,
-            to_email=to_email,
-            to_name=to_name,
-            language=language,
-            seminar_id=seminar_id,
-            registration_id=registration_id,
-            context=context or {},
-            subject="",
-            status=status,
-            attempts=0,
-            last_error="",
-            next_attempt_at=now,
-            created_at=now,
-        )
-        # RETURNING, not rowcount: through the ORM session PostgreSQL reports rowcount -1.
-        .returning(OutboxMessage.id)
+    row = _row(
+        kind,
+        dedupe_key,
+        to_email,
+        to_name,
+        language,
+        seminar_id=seminar_id,
+        registration_id=registration_id,
+        context=context,
+        status=status,
     )
-    return result.first() is not None
+    return _insert([row]) == 1
 
 
 def queue_for_registrations(
@@ -69,30 +98,22 @@ def queue_for_registrations(
     seminar), keyed `<dedupe_prefix><registration id>`; returns how many were new."""
     if not registrations:
         return 0
-    now = utcnow()
-    rows = [
-        {
-            "dedupe_key": f"{dedupe_prefix}{registration.id}",
-            "kind": kind,
-            "to_email": registration.email,
-            "to_name": registration.name,
-            "language": registration.language,
-            "seminar_id": registration.seminar_id,
-            "registration_id": registration.id,
-            "context": context or {},
-            "subject": "",
-            "status": status,
-            "attempts": 0,
-            "last_error": "",
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for registration in registrations
-    ]
-    inserted = db.session.execute(
-        _insert_ignoring_duplicates().returning(OutboxMessage.id), rows
-    ).all()
-    return len(inserted)
+    return _insert(
+        [
+            _row(
+                kind,
+                f"{dedupe_prefix}{registration.id}",
+                registration.email,
+                registration.name,
+                registration.language,
+                seminar_id=registration.seminar_id,
+                registration_id=registration.id,
+                context=context,
+                status=status,
+            )
+            for registration in registrations
+        ]
+    )
 
 
 def queue_for_registration(
