@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Behind one reverse proxy that sets X-Forwarded-* (docs/deploy.md): trust one hop.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    database.configure_engine(app.config)
 
     db.init_app(app)
     migrate.init_app(

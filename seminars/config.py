@@ -48,7 +48,7 @@ def from_environment(instance_path: str) -> dict:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "BABEL_DEFAULT_LOCALE": "sv",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
     "LANGUAGES": ("sv", "en"),

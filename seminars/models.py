@@ -185,11 +185,19 @@ class Seminar(db.Model):
         return max(self.capacity - self.seats_taken, 0)
 
     def registration_open_at(self, moment: datetime) -> bool:
-        if self.status != SeminarStatus.PUBLISHED or moment >= self.starts_at:
-            return False
-        if self.registration_opens_at and moment < self.registration_opens_at:
-            return False
-        return not (self.registration_closes_at and moment >= self.registration_closes_at)
+        return registration_phase(self, moment) == "open"
+
+
+def registration_phase(seminar, moment: datetime) -> str:
+    """ "open", "not yet open" or "closed": for a Seminar, or any row with its status,
+    starts_at, registration_opens_at and registration_closes_at (pagecache, registration)."""
+    if seminar.status != SeminarStatus.PUBLISHED or moment >= seminar.starts_at:
+        return "closed"
+    if seminar.registration_opens_at and moment < seminar.registration_opens_at:
+        return "not yet open"
+    if seminar.registration_closes_at and moment >= seminar.registration_closes_at:
+        return "closed"
+    return "open"
 
 
 class ProgramItem(db.Model):

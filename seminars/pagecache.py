@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import datetime
 
 from flask import current_app, g
 from flask_babel import ngettext
@@ -52,33 +51,23 @@ VISIBLE = (SeminarStatus.PUBLISHED, SeminarStatus.CANCELLED)
 
 # Built once: a page view should not pay for composing the statement. Drafts are the only
 # status not shown (VISIBLE); `!=` keeps the statement free of per-call IN expansion.
+_seminar = Seminar.__table__.c  # Core columns: no ORM machinery for a row of plain values
 PAGE_STATE = select(
-    Seminar.id,
-    Seminar.content_version,
-    Seminar.status,
-    Seminar.capacity,
-    Seminar.seats_taken,
-    Seminar.starts_at,
-    Seminar.registration_opens_at,
-    Seminar.registration_closes_at,
-).where(Seminar.slug == bindparam("slug"), Seminar.status != SeminarStatus.DRAFT)
+    _seminar.id,
+    _seminar.content_version,
+    _seminar.status,
+    _seminar.capacity,
+    _seminar.seats_taken,
+    _seminar.starts_at,
+    _seminar.registration_opens_at,
+    _seminar.registration_closes_at,
+).where(_seminar.slug == bindparam("slug"), _seminar.status != SeminarStatus.DRAFT)
 assert set(SeminarStatus) - set(VISIBLE) == {SeminarStatus.DRAFT}
 
 
 def page_state(session: Session, slug: str):
     """The columns that decide which rendering of a visible seminar's page is current."""
     return session.execute(PAGE_STATE, {"slug": slug}).one_or_none()
-
-
-def registration_phase(state, now: datetime) -> str:
-    """Where `now` falls for this seminar, in the words the page uses."""
-    if state.status != SeminarStatus.PUBLISHED or now >= state.starts_at:
-        return "closed"
-    if state.registration_opens_at and now < state.registration_opens_at:
-        return "not yet open"
-    if state.registration_closes_at and now >= state.registration_closes_at:
-        return "closed"
-    return "open"
 
 
 def seats_left(state) -> int:

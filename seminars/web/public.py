@@ -21,7 +21,15 @@ from .. import calendar, database, pagecache
 from .. import registration as signups
 from ..extensions import db
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
-from ..models import Question, Registration, Seminar, SeminarStatus, Status, utcnow
+from ..models import (
+    Question,
+    Registration,
+    Seminar,
+    SeminarStatus,
+    Status,
+    registration_phase,
+    utcnow,
+)
 from .forms import AttendeeDetailsForm, ConfirmForm, SignupForm
 from .security import signup_rate_limit
 
@@ -121,7 +129,7 @@ def seminar(slug: str):
     state = pagecache.page_state(db.session, slug)
     if state is None:
         abort(404)
-    phase = pagecache.registration_phase(state, utcnow())
+    phase = registration_phase(state, utcnow())
     seats = pagecache.seats_left(state)
     key = (state.id, state.content_version, state.status, phase, seats == 0, current_language())
     return pagecache.seminar_pages().page(
