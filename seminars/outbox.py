@@ -16,7 +16,8 @@ from .models import OutboxMessage, OutboxStatus, Registration, utcnow
 def _insert_ignoring_duplicates():
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    # The table, not the class: plain SQL, without the ORM's bulk-insert machinery.
+    return insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 # Built once per dialect: composing an INSERT of fifteen values costs more than running it,
@@ -29,7 +30,7 @@ def _queue_statement():
     statement = _queue_statements.get(dialect)
     if statement is None:
         # RETURNING, not rowcount: through the ORM session PostgreSQL reports rowcount -1.
-        statement = _insert_ignoring_duplicates().returning(OutboxMessage.id)
+        statement = _insert_ignoring_duplicates().returning(OutboxMessage.__table__.c.id)
         _queue_statements[dialect] = statement
     return statement
 
