@@ -197,10 +197,11 @@ def register(
         )
         raise AlreadyRegistered(existing)
 
-    if _take_seat(seminar_id, override_capacity=override_capacity):
+    took = _take_seat(seminar_id, override_capacity=override_capacity)
+    if isinstance(seminar, Seminar):
+        set_committed_value(seminar, "seats_taken", locked.seats_taken + took)
+    if took:
         status = Status.CONFIRMED
-        if isinstance(seminar, Seminar):
-            set_committed_value(seminar, "seats_taken", locked.seats_taken + 1)
     elif locked.waitlist_enabled or by_organizer:
         status = Status.WAITING
     else:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from seminars import registration as signups
 from seminars.extensions import db
-from seminars.models import OutboxMessage, Registration, SeminarStatus, Status
+from seminars.models import OutboxMessage, Registration, Seminar, SeminarStatus, Status
 from tests.conftest import attendee
 
 
@@ -163,3 +163,25 @@ def test_raising_capacity_promotes_in_order(seminar_factory):
     db.session.commit()
     assert promoted == [b, c]
     assert d.status == Status.WAITING
+
+
+def test_the_registration_returned_is_the_row_stored(seminar_factory):
+    # register() inserts with plain SQL and hands back an object without reading it back:
+    # it must hold exactly what a fresh read of the row gives.
+    seminar_id = seminar_factory(capacity=1).id
+    returned = signups.register(seminar_id, attendee("Anna@Example.org", organization="Vision"))
+    db.session.commit()
+    fields = [c.key for c in Registration.__table__.c]
+    held = {name: getattr(returned, name) for name in fields}
+    db.session.expunge_all()
+    stored = db.session.get(Registration, held["id"])
+    assert {name: getattr(stored, name) for name in fields} == held
+    assert stored.email_key == "anna@example.org" and stored.status == Status.CONFIRMED
+    assert db.session.get(Seminar, seminar_id).seats_taken == 1
+
+
+def test_a_loaded_seminar_keeps_its_seat_count_in_step(seminar_factory):
+    seminar = seminar_factory(capacity=1)
+    signups.register(seminar, attendee("a@example.org"))
+    signups.register(seminar, attendee("b@example.org"))
+    assert seminar.seats_taken == 1 and seminar.seats_left == 0
