@@ -116,8 +116,13 @@ class PageCache:
 
 
 def seminar_pages() -> PageCache:
-    """This app's page cache (one per app: tests build many apps in one process)."""
-    return current_app.extensions.setdefault("seminars.pages", PageCache())
+    """This app's page cache (one per app: tests build many apps in one process). With
+    --debug it keeps nothing, so an edited template shows on the next view."""
+    pages = current_app.extensions.get("seminars.pages")
+    if pages is None:
+        pages = PageCache(size=0 if current_app.debug else MAX_PAGES)
+        current_app.extensions["seminars.pages"] = pages
+    return pages
 
 
 # Seminar attributes that change nothing on the page, or are filled in per request.

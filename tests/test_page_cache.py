@@ -218,3 +218,13 @@ def test_every_visitor_gets_their_own_csrf_token(csrf_client_factory):
         ).status_code
         == 303
     )
+
+
+def test_with_debug_every_view_renders_the_template_again(app, client, seminar_factory):
+    # `make run` serves with --debug: an edited template must show on the next view.
+    app.debug = True
+    seminar = seminar_factory(capacity=3)
+    with renders(app) as rendered:
+        assert "3 platser kvar" in page(client, seminar)
+        assert "3 platser kvar" in page(client, seminar)
+    assert rendered.count("public/seminar.html") == 2
