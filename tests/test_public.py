@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from seminars import registration as signups
+from seminars.database import READ_ONLY
 from seminars.extensions import db
 from seminars.models import Registration, SeminarStatus, Status
 from tests.conftest import DIET_QUESTION, attendee
@@ -295,3 +296,28 @@ def test_not_found_page_in_both_languages(client, lang, text):
     response = client.get("/seminars/finns-inte")
     assert response.status_code == 404
     assert text in response.get_data(as_text=True)
+
+
+def test_a_signup_holds_the_write_lock_only_for_the_write(client, seminar_factory):
+    """SQLite: the form is read and checked as a reader, and a refused signup's page is
+    rendered as one, so a burst of refusals never queues behind SQLite's write lock."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks only the seminar's row, and only in the write")
+    seminar = seminar_factory(capacity=1, waitlist_enabled=False)
+    signups.register(seminar, attendee("first@example.org"))
+    db.session.commit()
+    path = f"/seminars/{seminar.slug}/register"
+    db.session.remove()  # the test's own transaction must not be the one the view uses
+    begun = []
+
+    def record(connection):
+        begun.append("read" if connection.get_execution_options().get(READ_ONLY) else "write")
+
+    event.listen(db.engine, "begin", record)
+    try:
+        response = client.post(path, data=SIGNUP)
+    finally:
+        event.remove(db.engine, "begin", record)
+    assert response.status_code == 409
+    # Read and check the form, the signup's write (refused: full), the page re-shown.
+    assert begun == ["read", "write", "read"]

@@ -102,7 +102,9 @@ def _signup_form(seminar_id: int, content_version: int, questions) -> SignupForm
 
 
 def _seminar_for_page(seminar_id: int) -> Seminar:
-    """The seminar with everything its page shows, in one round of queries."""
+    """The seminar with everything its page shows, in one round of queries. Read as a
+    reader also after a signup's write has ended, so a re-shown form never holds the lock."""
+    database.begin_for_reading()
     return db.session.execute(
         select(Seminar)
         .where(Seminar.id == seminar_id)
@@ -181,6 +183,7 @@ def register(slug: str):
 
 
 def _link_sent(seminar_id: int, email: str):
+    database.begin_for_reading()
     return render_template(
         "public/link_sent.html", seminar=db.session.get(Seminar, seminar_id), email=email
     )
