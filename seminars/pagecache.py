@@ -20,6 +20,7 @@ transaction.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
@@ -87,17 +88,22 @@ class PageCache:
     def __init__(self, size: int = MAX_PAGES) -> None:
         self.size = size
         self._pages: OrderedDict[tuple, str] = OrderedDict()
+        # gunicorn may run threads (GUNICORN_THREADS): one of them must not evict a page
+        # between another's lookup and its move to the end.
+        self._lock = threading.Lock()
 
     def page(self, key: tuple, render: Callable[[], str], seats: int) -> str:
         """The page for `key`, rendered with `render()` only if no worker-local copy exists."""
-        page = self._pages.get(key)
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
         if page is None:
-            page = self._render_with_holes(render)
-            self._pages[key] = page
-            if len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(key)
+            page = self._render_with_holes(render)  # outside the lock: it reads the database
+            with self._lock:
+                self._pages[key] = page
+                while len(self._pages) > self.size:
+                    self._pages.popitem(last=False)
         label = str(escape(seats_left_label(seats)))
         return page.replace(TOKEN_HOLE, generate_csrf()).replace(SEATS_HOLE, label, 1)
 

@@ -228,3 +228,22 @@ def test_with_debug_every_view_renders_the_template_again(app, client, seminar_f
         assert "3 platser kvar" in page(client, seminar)
         assert "3 platser kvar" in page(client, seminar)
     assert rendered.count("public/seminar.html") == 2
+
+
+def test_the_cache_keeps_the_most_recently_used_pages_only(app):
+    from seminars.pagecache import PageCache
+
+    pages, renders_of = PageCache(size=2), []
+
+    def render(name):
+        def make():
+            renders_of.append(name)
+            return f"<p>{name}</p>"
+
+        return make
+
+    with app.test_request_context():
+        for name in ["a", "b", "a", "c", "a", "b"]:
+            assert pages.page((name,), render(name), seats=5) == f"<p>{name}</p>"
+    # "b" was the least recently used when "c" came, so it had to be rendered again.
+    assert renders_of == ["a", "b", "c", "b"]
