@@ -37,9 +37,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
-from . import calendar, dates
+from . import calendar, database, dates
 from . import registration as signups
 from .extensions import db
 from .models import (
@@ -567,6 +567,12 @@ def claim_batch(now: datetime, limit: int) -> list[int]:
 def _set(row_id: int, **values) -> None:
     # A Core statement on the table: the ORM's bulk-update bookkeeping is not needed here.
     outbox = OutboxMessage.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One commit per mail, without waiting for its WAL flush (about 5 ms a mail here).
+        # Only a crash of the database server itself can lose such a commit, and then the
+        # mail is sent again: the same as a worker dying between the server's accept and
+        # this commit. Every other transaction keeps the default.
+        db.session.execute(text("SET LOCAL synchronous_commit = off"))
     db.session.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
     db.session.commit()
 
@@ -612,6 +618,7 @@ def _count(report: DeliveryReport, status: OutboxStatus) -> None:
 
 
 def _render_batch(row_ids: list[int], now: datetime, report: DeliveryReport) -> list[_Rendered]:
+    database.begin_for_reading()  # rendering a batch takes a while: signups must not wait
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(row_ids)).order_by(OutboxMessage.id)
     ).all()
@@ -645,6 +652,9 @@ def _render_batch(row_ids: list[int], now: datetime, report: DeliveryReport) -> 
                 continue
             ready.append(_Rendered(row_id, attempts, message.subject, message))
     del preloaded
+    # End the read before writing and before any SMTP traffic: on SQLite nobody waits for
+    # it, and no transaction is open while a mail server takes its time.
+    db.session.commit()
     for row_id, attempts, problem in outcomes:
         if isinstance(problem, NotSendable):
             _set(row_id, status=problem.status, last_error=str(problem), claimed_at=None)

@@ -400,3 +400,25 @@ def test_queueing_tells_new_from_duplicate_on_postgresql(postgres_url):
         assert (first, again) == (True, False)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_no_transaction_is_open_while_the_mail_server_answers(seminar, smtp_server, monkeypatch):
+    """A slow mail server must not hold up signups: while the worker connects and sends, it
+    holds no transaction, and on SQLite another writer gets the lock at once."""
+    sign_up(seminar, "a@example.org")
+    sign_up(seminar, "b@example.org")
+    seen = []
+    connect = delivery.TimeoutConnection.__enter__
+
+    def connecting(self):
+        seen.append(db.session().in_transaction())
+        if db.engine.dialect.name == "sqlite":
+            with db.engine.connect() as other:  # BEGIN IMMEDIATE, as a signup does
+                other.exec_driver_sql("PRAGMA busy_timeout = 0")
+                other.exec_driver_sql("SELECT 1")
+                other.commit()
+        return connect(self)
+
+    monkeypatch.setattr(delivery.TimeoutConnection, "__enter__", connecting)
+    assert delivery.deliver_pending().sent == 2
+    assert seen == [False]
