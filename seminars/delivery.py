@@ -37,7 +37,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import select, text, update
+from sqlalchemy import Connection, select, update
 
 from . import calendar, database, dates
 from . import registration as signups
@@ -564,21 +564,48 @@ def claim_batch(now: datetime, limit: int) -> list[int]:
     return sorted(row_ids)
 
 
-def _set(row_id: int, **values) -> None:
-    # A Core statement on the table: the ORM's bulk-update bookkeeping is not needed here.
+@contextmanager
+def _marking() -> Iterator[Connection]:
+    """The connection a batch records each row's outcome on, one commit per row.
+
+    Held for the whole batch (no pool checkout per mail). On PostgreSQL each UPDATE commits
+    by itself (autocommit: one round trip a mail) and does not wait for its WAL flush: only
+    a crash of the database server can lose such a commit, and then the mail is sent again,
+    as when a worker dies between the server's accept and the commit.
+    """
+    with db.engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            yield connection
+            return
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        _session_setting(connection, "SET synchronous_commit = off")
+        try:
+            yield connection
+        finally:
+            if not connection.invalidated:
+                _session_setting(connection, "RESET synchronous_commit")
+
+
+def _session_setting(connection: Connection, statement: str) -> None:
+    with connection.begin():  # a no-op transaction in autocommit; it closes SQLAlchemy's own
+        connection.exec_driver_sql(statement)
+
+
+def _set(marks: Connection, row_id: int, **values) -> None:
+    """Record one row's outcome, committed at once."""
     outbox = OutboxMessage.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        # One commit per mail, without waiting for its WAL flush (about 5 ms a mail here).
-        # Only a crash of the database server itself can lose such a commit, and then the
-        # mail is sent again: the same as a worker dying between the server's accept and
-        # this commit. Every other transaction keeps the default.
-        db.session.execute(text("SET LOCAL synchronous_commit = off"))
-    db.session.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
-    db.session.commit()
+    with marks.begin():
+        marks.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
 
 
 def _record_failure(
-    row_id: int, attempts: int, error: BaseException, now: datetime, *, transport: bool
+    marks: Connection,
+    row_id: int,
+    attempts: int,
+    error: BaseException,
+    now: datetime,
+    *,
+    transport: bool,
 ) -> OutboxStatus:
     """One more failed try. Only a message the server itself refuses can end up failed:
     an unreachable server delays mail, never drops it."""
@@ -586,6 +613,7 @@ def _record_failure(
     gave_up = not transport and attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
     status = OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING
     _set(
+        marks,
         row_id,
         status=status,
         attempts=attempts,
@@ -617,7 +645,9 @@ def _count(report: DeliveryReport, status: OutboxStatus) -> None:
         report.retrying += 1
 
 
-def _render_batch(row_ids: list[int], now: datetime, report: DeliveryReport) -> list[_Rendered]:
+def _render_batch(
+    row_ids: list[int], now: datetime, report: DeliveryReport, marks: Connection
+) -> list[_Rendered]:
     database.begin_for_reading()  # rendering a batch takes a while: signups must not wait
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(row_ids)).order_by(OutboxMessage.id)
@@ -652,15 +682,16 @@ def _render_batch(row_ids: list[int], now: datetime, report: DeliveryReport) -> 
                 continue
             ready.append(_Rendered(row_id, attempts, message.subject, message))
     del preloaded
-    # End the read before writing and before any SMTP traffic: on SQLite nobody waits for
-    # it, and no transaction is open while a mail server takes its time.
+    # End the read before any SMTP traffic: on SQLite nobody waits for it, and no
+    # transaction is open while a mail server takes its time.
     db.session.commit()
     for row_id, attempts, problem in outcomes:
         if isinstance(problem, NotSendable):
-            _set(row_id, status=problem.status, last_error=str(problem), claimed_at=None)
+            _set(marks, row_id, status=problem.status, last_error=str(problem), claimed_at=None)
             _count(report, problem.status)
         else:
-            _count(report, _record_failure(row_id, attempts, problem, now, transport=False))
+            failed = _record_failure(marks, row_id, attempts, problem, now, transport=False)
+            _count(report, failed)
     return ready
 
 
@@ -676,20 +707,27 @@ def deliver_pending(
     report.claimed = len(row_ids)
     if not row_ids:
         return report
+    with _marking() as marks:
+        ready = _render_batch(row_ids, now, report, marks)
+        if ready:
+            _send_batch(ready, now, report, marks)
+    return report
 
-    ready = _render_batch(row_ids, now, report)
-    if not ready:
-        return report
+
+def _send_batch(
+    ready: list[_Rendered], now: datetime, report: DeliveryReport, marks: Connection
+) -> None:
+    """Send over one SMTP connection; each row is marked as soon as the server answered."""
     mail_state = current_app.extensions["mail"]
     try:
         connection = TimeoutConnection(mail_state).__enter__()
     except (smtplib.SMTPException, OSError) as error:
         for rendered in ready:
-            _count(
-                report,
-                _record_failure(rendered.row_id, rendered.attempts, error, now, transport=True),
+            failed = _record_failure(
+                marks, rendered.row_id, rendered.attempts, error, now, transport=True
             )
-        return report
+            _count(report, failed)
+        return
 
     try:
         for index, rendered in enumerate(ready):
@@ -697,26 +735,25 @@ def deliver_pending(
                 connection.send(rendered.message)
             except (smtplib.SMTPException, OSError) as error:
                 if not _connection_lost(error):
-                    _count(
-                        report,
-                        _record_failure(
-                            rendered.row_id, rendered.attempts, error, now, transport=False
-                        ),
+                    failed = _record_failure(
+                        marks, rendered.row_id, rendered.attempts, error, now, transport=False
                     )
+                    _count(report, failed)
                     continue
                 if connection.host is not None:
                     connection.host.close()
                     connection.host = None
-                _count(
-                    report,
-                    _record_failure(rendered.row_id, rendered.attempts, error, now, transport=True),
+                failed = _record_failure(
+                    marks, rendered.row_id, rendered.attempts, error, now, transport=True
                 )
+                _count(report, failed)
                 # The connection is gone: the rest of the batch waits for the next pass.
                 for untried in ready[index + 1 :]:
-                    _set(untried.row_id, status=OutboxStatus.PENDING, claimed_at=None)
+                    _set(marks, untried.row_id, status=OutboxStatus.PENDING, claimed_at=None)
                     report.retrying += 1
                 break
             _set(
+                marks,
                 rendered.row_id,
                 status=OutboxStatus.SENT,
                 sent_at=utcnow(),
@@ -727,4 +764,3 @@ def deliver_pending(
             report.sent += 1
     finally:
         connection.__exit__(None, None, None)
-    return report
