@@ -31,6 +31,8 @@ from markupsafe import escape
 from sqlalchemy import bindparam, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
+from .database import READ_ONLY
+from .extensions import db
 from .models import (
     Organization,
     ProgramItem,
@@ -66,9 +68,13 @@ PAGE_STATE = select(
 assert set(SeminarStatus) - set(VISIBLE) == {SeminarStatus.DRAFT}
 
 
-def page_state(session: Session, slug: str):
-    """The columns that decide which rendering of a visible seminar's page is current."""
-    return session.execute(PAGE_STATE, {"slug": slug}).one_or_none()
+def page_state(slug: str):
+    """The columns that decide which rendering of a visible seminar's page is current.
+
+    Read on a connection of its own, as a reader: a view served from the cache needs no ORM
+    session at all (the session's transaction costs more than this query)."""
+    with db.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        return connection.execute(PAGE_STATE, {"slug": slug}).one_or_none()
 
 
 def seats_left(state) -> int:

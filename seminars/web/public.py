@@ -38,8 +38,9 @@ bp = Blueprint("public", __name__)
 
 @bp.before_request
 def read_without_the_write_lock() -> None:
-    # Page views must not queue behind signups for SQLite's write lock.
-    if request.method in ("GET", "HEAD"):
+    # Page views must not queue behind signups for SQLite's write lock. (The seminar page
+    # reads on a connection of its own; see `seminar`.)
+    if request.method in ("GET", "HEAD") and request.endpoint != "public.seminar":
         database.begin_for_reading()
 
 
@@ -118,6 +119,7 @@ def _seminar_for_page(seminar_id: int) -> Seminar:
 
 
 def _questions(seminar_id: int) -> list[Question]:
+    database.begin_for_reading()
     return list(
         db.session.scalars(
             select(Question).where(Question.seminar_id == seminar_id).order_by(Question.position)
@@ -128,7 +130,7 @@ def _questions(seminar_id: int) -> list[Question]:
 @bp.get("/seminars/<slug>")
 def seminar(slug: str):
     """Served from pagecache: one small query per view, a full render once per version."""
-    state = pagecache.page_state(db.session, slug)
+    state = pagecache.page_state(slug)
     if state is None:
         abort(404)
     phase = registration_phase(state, utcnow())
@@ -144,8 +146,7 @@ def seminar(slug: str):
 def register(slug: str):
     # Everything that only reads comes first, as a reader, so that the write transaction
     # below holds SQLite's write lock (or the seminar's row lock) for the signup alone.
-    database.begin_for_reading()
-    state = pagecache.page_state(db.session, slug)
+    state = pagecache.page_state(slug)
     if state is None:
         abort(404)
     form = _signup_form(state.id, state.content_version, lambda: _questions(state.id))
