@@ -91,22 +91,25 @@ def init_app(app: Flask) -> None:
         )
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
-    https = uses_https(app)
+    every_response = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+        ("Referrer-Policy", "same-origin"),
+    ]
+    if uses_https(app):
+        every_response.append(("Strict-Transport-Security", "max-age=31536000"))
 
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         # Manage and reset links are passwords: never let them travel in a Referer header
         # or sit in a cache.
         if request.path.startswith(TOKEN_PATHS):
             headers["Referrer-Policy"] = "no-referrer"
             headers["Cache-Control"] = "no-store"
-        else:
-            headers.setdefault("Referrer-Policy", "same-origin")
-        if https:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Those a view set itself stay; one pass instead of a lookup per header.
+        present = {name.lower() for name, _value in headers}
+        headers.extend([(n, v) for n, v in every_response if n.lower() not in present])
         return response
