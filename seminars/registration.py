@@ -156,14 +156,14 @@ def _free_seat(seminar: Seminar) -> None:
     _count_seat(seminar, -1)
 
 
+def _active_registration_id(seminar_id: int, email: str) -> int | None:
+    parameters = {"seminar": seminar_id, "email_key": email_key(email)}
+    return db.session.scalar(_ACTIVE_REGISTRATION, parameters)
+
+
 def active_registration(seminar: Seminar, email: str) -> Registration | None:
-    return db.session.execute(
-        select(Registration).where(
-            Registration.seminar_id == seminar.id,
-            Registration.email_key == email_key(email),
-            Registration.status != Status.CANCELLED,
-        )
-    ).scalar_one_or_none()
+    registration_id = _active_registration_id(seminar.id, email)
+    return None if registration_id is None else db.session.get(Registration, registration_id)
 
 
 def register(
@@ -188,8 +188,7 @@ def register(
     ):
         raise RegistrationClosed(locked.slug)
 
-    key = email_key(attendee.email)
-    existing_id = db.session.scalar(_ACTIVE_REGISTRATION, {"seminar": seminar_id, "email_key": key})
+    existing_id = _active_registration_id(seminar_id, attendee.email)
     if existing_id is not None:
         existing = db.session.get(Registration, existing_id)
         outbox.queue_for_registration(
@@ -208,11 +207,12 @@ def register(
         raise SeminarFull(locked.slug)
 
     salt = secrets.token_hex(16)
+    # Every column: the object made from these below holds the whole row, nothing to load.
     values = {
         "seminar_id": seminar_id,
         "name": attendee.name,
         "email": attendee.email.strip(),
-        "email_key": key,
+        "email_key": email_key(attendee.email),
         "organization": attendee.organization,
         "answers": attendee.answers,
         "status": status,

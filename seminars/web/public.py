@@ -3,6 +3,8 @@ attendee's own page behind the manage link, and the health check."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Response,
@@ -98,7 +100,9 @@ def _render_seminar(
     )
 
 
-def _signup_form(seminar_id: int, content_version: int, questions) -> SignupForm:
+def _signup_form(
+    seminar_id: int, content_version: int, questions: Callable[[], list]
+) -> SignupForm:
     return SignupForm.for_version(seminar_id, content_version, questions)()
 
 
