@@ -11,8 +11,8 @@ from flask import g, template_rendered
 
 from seminars import registration as signups
 from seminars.extensions import db
-from seminars.models import Organization, ProgramItem, Question, Seminar, Speaker
-from tests.conftest import attendee, make_app
+from seminars.models import Organization, ProgramItem, Question, Speaker
+from tests.conftest import attendee
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -175,32 +175,9 @@ def test_registration_closing_by_time_shows_without_any_change(client, seminar_f
     assert "/register" not in closed
 
 
-@pytest.fixture
-def csrf_client_factory(database_url):
-    app = make_app(database_url, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
-
-
-def test_every_visitor_gets_their_own_csrf_token(csrf_client_factory):
-    app = csrf_client_factory
-    organization = Organization(slug="ofr", name="OFR")
-    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=14)
-    seminar = Seminar(
-        slug="tokens",
-        title="Tokens",
-        organization=organization,
-        capacity=5,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
-        status="published",
-    )
-    db.session.add(seminar)
-    db.session.commit()
+def test_every_visitor_gets_their_own_csrf_token(app, seminar_factory):
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production; read on every request
+    seminar = seminar_factory(capacity=5)
     anna, bo = app.test_client(), app.test_client()
     with renders(app) as rendered:
         anna_token = TOKEN.search(page(anna, seminar)).group(1)
@@ -212,12 +189,8 @@ def test_every_visitor_gets_their_own_csrf_token(csrf_client_factory):
     person = {"name": "Bo Berg", "email": "bo@example.org"}
     assert bo.post(path, data={**person, "csrf_token": anna_token}).status_code == 400
     assert bo.post(path, data={**person, "csrf_token": bo_token}).status_code == 303
-    assert (
-        anna.post(
-            path, data={"name": "Anna", "email": "anna@example.org", "csrf_token": anna_token}
-        ).status_code
-        == 303
-    )
+    anna_signs_up = {"name": "Anna", "email": "anna@example.org", "csrf_token": anna_token}
+    assert anna.post(path, data=anna_signs_up).status_code == 303
 
 
 def test_with_debug_every_view_renders_the_template_again(app, client, seminar_factory):
