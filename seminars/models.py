@@ -182,10 +182,15 @@ class Seminar(db.Model):
 
     @property
     def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
+        return seats_left(self)
 
     def registration_open_at(self, moment: datetime) -> bool:
         return registration_phase(self, moment) == "open"
+
+
+def seats_left(seminar) -> int:
+    """For a Seminar, or any row with its capacity and seats_taken (pagecache)."""
+    return max(seminar.capacity - seminar.seats_taken, 0)
 
 
 def registration_phase(seminar, moment: datetime) -> str:

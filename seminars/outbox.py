@@ -6,6 +6,8 @@ guarantee 3). Delivery over SMTP lives in `delivery.py`.
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -13,29 +15,29 @@ from .extensions import db
 from .models import OutboxMessage, OutboxStatus, Registration, utcnow
 
 
-def _insert_ignoring_duplicates():
-    dialect = db.session.get_bind().dialect.name
+@cache
+def _insert_statement(dialect: str):
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once per dialect:
+    composing an INSERT of fifteen values costs more than running it, and every signup
+    queues one. The table, not the class: plain SQL, without the ORM's bulk machinery.
+    RETURNING, not rowcount: through the ORM session PostgreSQL reports rowcount -1."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # The table, not the class: plain SQL, without the ORM's bulk-insert machinery.
-    return insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    table = OutboxMessage.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
 
 
-# Built once per dialect: composing an INSERT of fifteen values costs more than running it,
-# and every signup queues one.
-_queue_statements: dict[str, object] = {}
-
-
-def _queue_statement():
-    dialect = db.session.get_bind().dialect.name
-    statement = _queue_statements.get(dialect)
-    if statement is None:
-        # RETURNING, not rowcount: through the ORM session PostgreSQL reports rowcount -1.
-        statement = _insert_ignoring_duplicates().returning(OutboxMessage.__table__.c.id)
-        _queue_statements[dialect] = statement
-    return statement
-
-
-def _row(kind: str, dedupe_key: str, to_email: str, to_name: str, language: str, **fields) -> dict:
+def _row(
+    kind: str,
+    dedupe_key: str,
+    to_email: str,
+    to_name: str,
+    language: str,
+    *,
+    seminar_id: int | None,
+    registration_id: int | None,
+    context: dict | None,
+    status: OutboxStatus,
+) -> dict:
     now = utcnow()
     return {
         "dedupe_key": dedupe_key,
@@ -43,11 +45,11 @@ def _row(kind: str, dedupe_key: str, to_email: str, to_name: str, language: str,
         "to_email": to_email,
         "to_name": to_name,
         "language": language,
-        "seminar_id": fields.get("seminar_id"),
-        "registration_id": fields.get("registration_id"),
-        "context": fields.get("context") or {},
+        "seminar_id": seminar_id,
+        "registration_id": registration_id,
+        "context": context or {},
         "subject": "",
-        "status": fields.get("status", OutboxStatus.PENDING),
+        "status": status,
         "attempts": 0,
         "last_error": "",
         "next_attempt_at": now,
@@ -57,7 +59,8 @@ def _row(kind: str, dedupe_key: str, to_email: str, to_name: str, language: str,
 
 def _insert(rows: list[dict]) -> int:
     """Insert rows, skipping any whose dedupe key exists; returns how many were new."""
-    return len(db.session.execute(_queue_statement(), rows).all())
+    statement = _insert_statement(db.session.get_bind().dialect.name)
+    return len(db.session.execute(statement, rows).all())
 
 
 def queue(

@@ -76,10 +76,6 @@ def page_state(slug: str):
         return connection.execute(PAGE_STATE, {"slug": slug}).one_or_none()
 
 
-def seats_left(state) -> int:
-    return max(state.capacity - state.seats_taken, 0)
-
-
 def seats_left_label(number: int) -> str:
     """'12 platser kvar'. While a page is rendered for the cache, a hole filled per request."""
     if g.get("rendering_for_cache"):

@@ -30,6 +30,7 @@ from ..models import (
     SeminarStatus,
     Status,
     registration_phase,
+    seats_left,
     utcnow,
 )
 from .forms import AttendeeDetailsForm, ConfirmForm, SignupForm
@@ -85,7 +86,8 @@ def _render_seminar(
     seminar: Seminar, form: SignupForm | None = None, *, problem: str = "", status=200
 ):
     now = utcnow()
-    if form is None and seminar.registration_open_at(now):
+    registration_open = seminar.registration_open_at(now)
+    if form is None and registration_open:
         form = _signup_form(seminar.id, seminar.content_version, lambda: seminar.questions)
     return (
         render_template(
@@ -94,7 +96,7 @@ def _render_seminar(
             form=form,
             now=now,
             problem=problem,
-            registration_open=seminar.registration_open_at(now),
+            registration_open=registration_open,
         ),
         status,
     )
@@ -138,7 +140,7 @@ def seminar(slug: str):
     if state is None:
         abort(404)
     phase = registration_phase(state, utcnow())
-    seats = pagecache.seats_left(state)
+    seats = seats_left(state)
     key = (state.id, state.content_version, state.status, phase, seats == 0, current_language())
     return pagecache.seminar_pages().page(
         key, lambda: _render_seminar(_seminar_for_page(state.id))[0], seats
