@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, Row, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -57,10 +57,11 @@ def _row(
     }
 
 
-def _insert(rows: list[dict]) -> int:
-    """Insert rows, skipping any whose dedupe key exists; returns how many were new."""
-    statement = _insert_statement(db.session.get_bind().dialect.name)
-    return len(db.session.execute(statement, rows).all())
+def _insert(rows: list[dict], connection: Connection | None = None) -> int:
+    """Insert rows, skipping any whose dedupe key exists; returns how many were new. On the
+    session's connection (its transaction) unless given one."""
+    connection = connection or db.session.connection()
+    return len(connection.execute(_insert_statement(connection.dialect.name), rows).all())
 
 
 def queue(
@@ -74,6 +75,7 @@ def queue(
     registration_id: int | None = None,
     context: dict | None = None,
     status: OutboxStatus = OutboxStatus.PENDING,
+    connection: Connection | None = None,
 ) -> bool:
     """Queue one email; returns False when an email with this dedupe key already exists."""
     row = _row(
@@ -87,7 +89,7 @@ def queue(
         context=context,
         status=status,
     )
-    return _insert([row]) == 1
+    return _insert([row], connection) == 1
 
 
 def queue_for_registrations(
@@ -122,13 +124,16 @@ def queue_for_registrations(
 
 def queue_for_registration(
     kind: str,
-    registration: Registration,
+    registration: Registration | Row,
     *,
     dedupe_suffix: str = "",
     context: dict | None = None,
     status: OutboxStatus = OutboxStatus.PENDING,
+    connection: Connection | None = None,
 ) -> bool:
-    """Queue an email about one registration, to its attendee, in their language."""
+    """Queue an email about one registration, to its attendee, in their language.
+
+    `registration` may be a plain row with its id, seminar_id, email, name and language."""
     key = f"{kind}:{registration.id}" + (f":{dedupe_suffix}" if dedupe_suffix else "")
     return queue(
         kind,
@@ -140,6 +145,7 @@ def queue_for_registration(
         registration_id=registration.id,
         context=context,
         status=status,
+        connection=connection,
     )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -40,9 +40,15 @@ class SeminarFull(RegistrationError):
 
 
 class AlreadyRegistered(RegistrationError):
-    def __init__(self, registration: Registration):
-        super().__init__(registration.id)
-        self.registration = registration
+    """This address already holds a registration for the seminar (not a cancelled one)."""
+
+    def __init__(self, registration_id: int):
+        super().__init__(registration_id)
+        self.registration_id = registration_id
+
+    @property
+    def registration(self) -> Registration:
+        return db.session.get(Registration, self.registration_id)
 
 
 @dataclass
@@ -100,6 +106,12 @@ _seminar = Seminar.__table__.c
 _registration = Registration.__table__
 # A signup's statements, built once and run as plain SQL (no ORM units of work): a signup
 # is the one write that comes in bursts, and this is about a third of the ORM's cost.
+_ACTIVE_REGISTRATION = select(_registration.c.id).where(
+    _registration.c.seminar_id == bindparam("seminar"),
+    _registration.c.email_key == bindparam("email_key"),
+    _registration.c.status != Status.CANCELLED,
+)
+# The seminar under its row lock, and whether this address already holds a registration.
 _LOCK_FOR_SIGNUP = (
     select(
         _seminar.slug,
@@ -109,14 +121,10 @@ _LOCK_FOR_SIGNUP = (
         _seminar.starts_at,
         _seminar.registration_opens_at,
         _seminar.registration_closes_at,
+        _ACTIVE_REGISTRATION.scalar_subquery().label("existing_id"),
     )
     .where(_seminar.id == bindparam("seminar"))
-    .with_for_update()
-)
-_ACTIVE_REGISTRATION = select(_registration.c.id).where(
-    _registration.c.seminar_id == bindparam("seminar"),
-    _registration.c.email_key == bindparam("email_key"),
-    _registration.c.status != Status.CANCELLED,
+    .with_for_update(of=Seminar.__table__)
 )
 _TAKE_SEAT = (
     update(Seminar.__table__)
@@ -124,7 +132,14 @@ _TAKE_SEAT = (
     .values(seats_taken=_seminar.seats_taken + 1)
 )
 _TAKE_FREE_SEAT = _TAKE_SEAT.where(_seminar.seats_taken < _seminar.capacity)
-_INSERT_REGISTRATION = insert(_registration).returning(_registration.c.id)
+# What the outbox needs of the new registration comes back with its id.
+_INSERT_REGISTRATION = insert(_registration).returning(
+    _registration.c.id,
+    _registration.c.seminar_id,
+    _registration.c.email,
+    _registration.c.name,
+    _registration.c.language,
+)
 
 
 def _count_seat(seminar: Seminar, change: int) -> None:
@@ -135,14 +150,15 @@ def _count_seat(seminar: Seminar, change: int) -> None:
     set_committed_value(seminar, "seats_taken", seminar.seats_taken + change)
 
 
-def _take_seat(seminar_id: int, *, override_capacity: bool = False) -> bool:
+def _take_seat(connection: Connection, seminar_id: int, *, override_capacity: bool) -> bool:
     statement = _TAKE_SEAT if override_capacity else _TAKE_FREE_SEAT
-    return db.session.execute(statement, {"seminar": seminar_id}).rowcount == 1
+    return connection.execute(statement, {"seminar": seminar_id}).rowcount == 1
 
 
 def _take_seat_of(seminar: Seminar, *, override_capacity: bool = False) -> bool:
     """`_take_seat`, keeping the loaded seminar's count in step."""
-    took = _take_seat(seminar.id, override_capacity=override_capacity)
+    connection = db.session.connection()
+    took = _take_seat(connection, seminar.id, override_capacity=override_capacity)
     if took:
         _count_seat(seminar, +1)
     return took
@@ -156,13 +172,9 @@ def _free_seat(seminar: Seminar) -> None:
     _count_seat(seminar, -1)
 
 
-def _active_registration_id(seminar_id: int, email: str) -> int | None:
-    parameters = {"seminar": seminar_id, "email_key": email_key(email)}
-    return db.session.scalar(_ACTIVE_REGISTRATION, parameters)
-
-
 def active_registration(seminar: Seminar, email: str) -> Registration | None:
-    registration_id = _active_registration_id(seminar.id, email)
+    parameters = {"seminar": seminar.id, "email_key": email_key(email)}
+    registration_id = db.session.scalar(_ACTIVE_REGISTRATION, parameters)
     return None if registration_id is None else db.session.get(Registration, registration_id)
 
 
@@ -180,25 +192,78 @@ def register(
     `override_capacity` beyond the seminar's capacity. `seminar` may be an id; a loaded
     Seminar has its seats_taken kept in step.
     """
-    now = now or utcnow()
     seminar_id = seminar if isinstance(seminar, int) else seminar.id
-    locked = db.session.execute(_LOCK_FOR_SIGNUP, {"seminar": seminar_id}).one()
+    signed_up = _sign_up(
+        db.session.connection(),
+        seminar_id,
+        attendee,
+        now or utcnow(),
+        by_organizer=by_organizer,
+        override_capacity=override_capacity,
+    )
+    if isinstance(seminar, Seminar):
+        set_committed_value(seminar, "seats_taken", signed_up.seats_taken)
+    # The row just inserted, as an object in the session, without reading it back.
+    registration = Registration(id=signed_up.id, **signed_up.values)
+    make_transient_to_detached(registration)
+    db.session.add(registration)
+    return registration
+
+
+def sign_up(seminar_id: int, attendee: Attendee) -> str:
+    """A public signup, committed in a short transaction of its own; returns the manage token.
+
+    `register` without the ORM session: the signup is the one write that comes in bursts.
+    On AlreadyRegistered the mail with the existing link is committed before it is raised.
+    """
+    with db.engine.connect() as connection:
+        try:
+            signed_up = _sign_up(connection, seminar_id, attendee, utcnow())
+        except AlreadyRegistered:
+            connection.commit()
+            raise
+        connection.commit()
+    return _token_for_salt(signed_up.values["token_salt"])
+
+
+@dataclass(frozen=True)
+class _SignedUp:
+    id: int
+    values: dict  # every column of the new row
+    seats_taken: int  # the seminar's, after this signup
+
+
+def _sign_up(
+    connection: Connection,
+    seminar_id: int,
+    attendee: Attendee,
+    now: datetime,
+    *,
+    by_organizer: bool = False,
+    override_capacity: bool = False,
+) -> _SignedUp:
+    """The signup's SQL, in `connection`'s transaction: lock the seminar, check, take a seat
+    or a place in line, insert the registration and queue its email."""
+    key = email_key(attendee.email)
+    locked = connection.execute(_LOCK_FOR_SIGNUP, {"seminar": seminar_id, "email_key": key}).one()
     if locked.status == SeminarStatus.CANCELLED or (
         not by_organizer and registration_phase(locked, now) != "open"
     ):
         raise RegistrationClosed(locked.slug)
 
-    existing_id = _active_registration_id(seminar_id, attendee.email)
-    if existing_id is not None:
-        existing = db.session.get(Registration, existing_id)
+    if locked.existing_id is not None:
+        existing = connection.execute(
+            select(_registration).where(_registration.c.id == locked.existing_id)
+        ).one()
         outbox.queue_for_registration(
-            "manage_link", existing, dedupe_suffix=str(int(now.timestamp()) // 600)
+            "manage_link",
+            existing,
+            dedupe_suffix=str(int(now.timestamp()) // 600),
+            connection=connection,
         )
-        raise AlreadyRegistered(existing)
+        raise AlreadyRegistered(locked.existing_id)
 
-    took = _take_seat(seminar_id, override_capacity=override_capacity)
-    if isinstance(seminar, Seminar):
-        set_committed_value(seminar, "seats_taken", locked.seats_taken + took)
+    took = _take_seat(connection, seminar_id, override_capacity=override_capacity)
     if took:
         status = Status.CONFIRMED
     elif locked.waitlist_enabled or by_organizer:
@@ -207,12 +272,12 @@ def register(
         raise SeminarFull(locked.slug)
 
     salt = secrets.token_hex(16)
-    # Every column: the object made from these below holds the whole row, nothing to load.
+    # Every column: an object made from these holds the whole row, nothing to load.
     values = {
         "seminar_id": seminar_id,
         "name": attendee.name,
         "email": attendee.email.strip(),
-        "email_key": email_key(attendee.email),
+        "email_key": key,
         "organization": attendee.organization,
         "answers": attendee.answers,
         "status": status,
@@ -227,20 +292,10 @@ def register(
         "added_by_organizer": by_organizer,
         "anonymised_at": None,
     }
-    registration_id = db.session.execute(_INSERT_REGISTRATION, values).scalar_one()
-    registration = _persistent_registration(registration_id, values)
-    outbox.queue_for_registration(
-        "confirmed" if status == Status.CONFIRMED else "waiting", registration
-    )
-    return registration
-
-
-def _persistent_registration(registration_id: int, values: dict) -> Registration:
-    """The row just inserted, as an object in the session, without reading it back."""
-    registration = Registration(id=registration_id, **values)
-    make_transient_to_detached(registration)
-    db.session.add(registration)
-    return registration
+    inserted = connection.execute(_INSERT_REGISTRATION, values).one()
+    kind = "confirmed" if status == Status.CONFIRMED else "waiting"
+    outbox.queue_for_registration(kind, inserted, connection=connection)
+    return _SignedUp(inserted.id, values, locked.seats_taken + took)
 
 
 def waiting_position(registration: Registration) -> tuple[int, int]:

@@ -188,7 +188,7 @@ def add_person(
     capacity), else the waiting list. Raises AlreadyRegistered without mailing anyone."""
     existing = signups.active_registration(seminar, attendee.email)
     if existing is not None:
-        raise signups.AlreadyRegistered(existing)
+        raise signups.AlreadyRegistered(existing.id)
     registration = signups.register(
         seminar, attendee, by_organizer=True, override_capacity=override_capacity
     )

@@ -162,31 +162,18 @@ def register(slug: str):
     if not form.validate_on_submit():
         return _render_seminar(_seminar_for_page(state.id), form, status=422)
     attendee = form.attendee(current_language())
-    db.session.rollback()  # end the read; `signups.register` locks and re-checks the seminar
+    db.session.rollback()  # end the read; the signup locks and re-checks the seminar
     try:
-        registration = signups.register(state.id, attendee)
+        token = signups.sign_up(state.id, attendee)
     except signups.AlreadyRegistered:
-        db.session.commit()  # the mail with the existing link
         return _link_sent(state.id, form.email.data)
     except signups.SeminarFull:
-        db.session.rollback()
-        return _render_seminar(
-            _seminar_for_page(state.id),
-            form,
-            problem=_("The seminar is fully booked."),
-            status=409,
-        )
+        problem = _("The seminar is fully booked.")
     except signups.RegistrationClosed:
-        db.session.rollback()
-        return _render_seminar(
-            _seminar_for_page(state.id),
-            form,
-            problem=_("Registration for this seminar is closed."),
-            status=409,
-        )
-    token = signups.manage_token(registration)  # before the commit expires the registration
-    db.session.commit()
-    return redirect(url_for("public.manage", token=token), 303)
+        problem = _("Registration for this seminar is closed.")
+    else:
+        return redirect(url_for("public.manage", token=token), 303)
+    return _render_seminar(_seminar_for_page(state.id), form, problem=problem, status=409)
 
 
 def _link_sent(seminar_id: int, email: str):
