@@ -61,6 +61,9 @@ DEFAULTS = {
     "REMINDER_OFFSETS_MINUTES": (24 * 60, 60),
     # A reminder this much past its time is recorded as missed instead of sent late.
     "REMINDER_GRACE_MINUTES": 180,
+    # Seconds a process reuses what it read of a seminar page's state (pagecache.py): seat
+    # counts and other processes' edits may lag this much; signups re-check under a lock.
+    "PAGE_STATE_MAX_AGE": 1.0,
     "OUTBOX_BATCH_SIZE": 100,
     "OUTBOX_MAX_ATTEMPTS": 12,
     "DEV_MAILBOX": False,

@@ -13,22 +13,24 @@ rendering is current:
 - the visitor's language.
 
 The rendered HTML is kept per worker process under that key, with two holes filled in per
-request: the visitor's CSRF token and the number of seats left. Every process sees the
-same row, so several workers and several machines never disagree for longer than a
-transaction.
+request: the visitor's CSRF token and the number of seats left. Every process reads the
+same row, and reuses what it read for up to PAGE_STATE_MAX_AGE seconds (one by default),
+so several workers and several machines never disagree for longer than that. A signup
+decides nothing on it: it re-checks the seminar, its page version included, under a lock.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
-from sqlalchemy import bindparam, event, inspect, or_, select, update
+from sqlalchemy import Row, bindparam, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from .database import READ_ONLY
@@ -67,13 +69,57 @@ PAGE_STATE = select(
 ).where(_seminar.slug == bindparam("slug"), or_(*(_seminar.status == s for s in VISIBLE)))
 
 
-def page_state(slug: str):
-    """The columns that decide which rendering of a visible seminar's page is current.
+def page_state(slug: str, *, fresh: bool = False):
+    """The columns that decide which rendering of a visible seminar's page is current, as
+    this process last read them, up to PAGE_STATE_MAX_AGE seconds ago (`fresh`: read now).
 
-    Read on a connection of its own, as a reader: a view served from the cache needs no ORM
-    session at all (the session's transaction costs more than this query)."""
+    When thousands open the page within a minute, most views then cost no database round
+    trip at all; what a visitor sees may lag by that second (a seat count, another
+    process's edit). Nothing is decided on it: a signup re-checks everything, the page's
+    version included, under the seminar's lock. An edit committed by this process shows
+    on its next view (`_forget_page_states`)."""
+    states = _page_states()
+    if fresh or states.max_age <= 0:
+        return _read_page_state(slug)
+    return states.get(slug)
+
+
+def _read_page_state(slug: str):
+    # On a connection of its own, as a reader: no ORM session (its transaction costs more
+    # than this query).
     with db.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         return connection.execute(PAGE_STATE, {"slug": slug}).one_or_none()
+
+
+class PageStates:
+    """Page states by slug, each reused for `max_age` seconds."""
+
+    def __init__(self, max_age: float) -> None:
+        self.max_age = max_age
+        self._states: dict[str, tuple[float, Row]] = {}
+
+    def get(self, slug: str):
+        now = time.monotonic()
+        found = self._states.get(slug)
+        if found is not None and now - found[0] < self.max_age:
+            return found[1]
+        state = _read_page_state(slug)
+        if state is not None:  # an unknown or hidden slug is read again every time
+            if len(self._states) >= MAX_PAGES:
+                self._states.clear()
+            self._states[slug] = (now, state)
+        return state
+
+    def clear(self) -> None:
+        self._states.clear()
+
+
+def _page_states() -> PageStates:
+    states = current_app.extensions.get("seminars.page_states")
+    if states is None:
+        states = PageStates(0 if current_app.debug else current_app.config["PAGE_STATE_MAX_AGE"])
+        current_app.extensions["seminars.page_states"] = states
+    return states
 
 
 def seats_left_label(number: int) -> str:
@@ -170,6 +216,22 @@ def _raise_content_versions(session: Session, flush_context) -> None:
         .where(where)
         .values(content_version=Seminar.__table__.c.content_version + 1)
     )
+    session.info[CONTENT_CHANGED] = True
+
+
+CONTENT_CHANGED = "seminars.content_changed"
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_page_states(session: Session) -> None:
+    """This process shows its own edit on the next view, not a second later."""
+    if session.info.pop(CONTENT_CHANGED, False) and has_app_context():
+        _page_states().clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _no_content_changed(session: Session) -> None:
+    session.info.pop(CONTENT_CHANGED, None)
 
 
 def _hosted_or_listed(seminars: set[int], organizations: set[int]):

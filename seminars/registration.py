@@ -39,6 +39,11 @@ class SeminarFull(RegistrationError):
     pass
 
 
+class SeminarChanged(RegistrationError):
+    """The seminar's page changed after the signup was checked against it (its questions,
+    say): check the signup again."""
+
+
 class AlreadyRegistered(RegistrationError):
     """This address already holds a registration for the seminar (not a cancelled one)."""
 
@@ -115,6 +120,7 @@ _ACTIVE_REGISTRATION = select(_registration.c.id).where(
 _LOCK_FOR_SIGNUP = (
     select(
         _seminar.slug,
+        _seminar.content_version,
         _seminar.status,
         _seminar.seats_taken,
         _seminar.waitlist_enabled,
@@ -210,15 +216,18 @@ def register(
     return registration
 
 
-def sign_up(seminar_id: int, attendee: Attendee) -> str:
+def sign_up(seminar_id: int, attendee: Attendee, *, content_version: int) -> str:
     """A public signup, committed in a short transaction of its own; returns the manage token.
 
     `register` without the ORM session: the signup is the one write that comes in bursts.
-    On AlreadyRegistered the mail with the existing link is committed before it is raised.
+    The form was checked against the page at `content_version`; SeminarChanged if the page
+    is newer. On AlreadyRegistered the mail with the existing link is committed first.
     """
     with db.engine.connect() as connection:
         try:
-            signed_up = _sign_up(connection, seminar_id, attendee, utcnow())
+            signed_up = _sign_up(
+                connection, seminar_id, attendee, utcnow(), content_version=content_version
+            )
         except AlreadyRegistered:
             connection.commit()
             raise
@@ -241,11 +250,14 @@ def _sign_up(
     *,
     by_organizer: bool = False,
     override_capacity: bool = False,
+    content_version: int | None = None,
 ) -> _SignedUp:
     """The signup's SQL, in `connection`'s transaction: lock the seminar, check, take a seat
     or a place in line, insert the registration and queue its email."""
     key = email_key(attendee.email)
     locked = connection.execute(_LOCK_FOR_SIGNUP, {"seminar": seminar_id, "email_key": key}).one()
+    if content_version is not None and locked.content_version != content_version:
+        raise SeminarChanged(locked.slug)
     if locked.status == SeminarStatus.CANCELLED or (
         not by_organizer and registration_phase(locked, now) != "open"
     ):

@@ -88,6 +88,8 @@ def make_app(database_url: str, **overrides):
         "SECRET_KEY": "test-secret",
         "BASE_URL": "http://seminars.test",
         "SERVER_NAME": None,
+        # Every view reads the seminar's state afresh; test_page_cache.py covers the reuse.
+        "PAGE_STATE_MAX_AGE": 0,
     }
     config.update(overrides)
     return create_app(config)

@@ -1,17 +1,31 @@
 """The cached seminar page (seminars/pagecache.py): rendered once per version, and never
-stale: every change to what the page shows is on the next view, in every language."""
+stale: every change to what the page shows is on the next view, in every language.
+
+In production a process also reuses the page state it read for up to PAGE_STATE_MAX_AGE
+seconds (the tests' apps read it on every view); the last tests cover that reuse."""
 
 import re
+import time as clock
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
 from flask import g, template_rendered
+from sqlalchemy import func, insert, select, update
 
 from seminars import registration as signups
 from seminars.extensions import db
-from seminars.models import Organization, ProgramItem, Question, Speaker
+from seminars.models import (
+    Organization,
+    ProgramItem,
+    Question,
+    QuestionKind,
+    Registration,
+    Seminar,
+    SeminarStatus,
+    Speaker,
+)
 from tests.conftest import attendee
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -220,3 +234,164 @@ def test_the_cache_keeps_the_most_recently_used_pages_only(app):
             assert pages.page((name,), render(name), seats=5) == f"<p>{name}</p>"
     # "b" was the least recently used when "c" came, so it had to be rendered again.
     assert renders_of == ["a", "b", "c", "b"]
+
+
+# Reuse of page states. "Elsewhere" is another process: it writes to the same database,
+# and this process hears nothing of it.
+
+
+def elsewhere(*statements) -> None:
+    db.session.rollback()  # the test's own session must not hold SQLite's write lock
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def a_new_version(seminar):
+    table = Seminar.__table__
+    return (
+        update(table)
+        .where(table.c.id == seminar.id)
+        .values(content_version=table.c.content_version + 1)
+    )
+
+
+def a_required_question(seminar):
+    return insert(Question.__table__).values(
+        seminar_id=seminar.id,
+        position=9,
+        text="Kommun",
+        help_text="",
+        kind=QuestionKind.SHORT_TEXT,
+        choices="",
+        required=True,
+        sensitive=False,
+    )
+
+
+def registrations(seminar) -> list[Registration]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(select(Registration).where(Registration.seminar_id == seminar.id))
+    )
+
+
+@pytest.fixture
+def reused_states(app):
+    app.config["PAGE_STATE_MAX_AGE"] = 60  # read when the first view builds the store
+
+
+def test_a_state_is_reused_until_it_is_max_age_old(app, client, seminar_factory, reused_states):
+    from seminars import pagecache
+
+    seminar = seminar_factory(capacity=3)
+    assert "3 platser kvar" in page(client, seminar)
+    seat = Seminar.__table__.c.seats_taken
+    elsewhere(
+        update(Seminar.__table__)
+        .where(Seminar.__table__.c.id == seminar.id)
+        .values(seats_taken=seat + 1)
+    )
+    assert "3 platser kvar" in page(client, seminar)  # a second later at most
+    pagecache._page_states().max_age = 0.05
+    clock.sleep(0.1)
+    assert "2 platser kvar" in page(client, seminar)
+
+
+def test_a_reused_state_costs_no_statement(app, client, seminar_factory, reused_states):
+    from tests.test_query_counts import counting_statements
+
+    seminar = seminar_factory()
+    page(client, seminar)
+    db.session.remove()
+    with counting_statements() as statements:
+        page(client, seminar)
+    assert statements == []
+
+
+def test_this_processs_edit_shows_at_once_while_states_are_reused(
+    client, seminar_factory, reused_states
+):
+    seminar = seminar_factory(capacity=3)
+    assert "Seminarium" in page(client, seminar)
+    seminar.title = "Tillit i styrningen"
+    db.session.commit()
+    assert "Tillit i styrningen" in page(client, seminar)
+
+
+def test_a_question_added_elsewhere_is_asked_although_the_state_was_older(
+    client, seminar_factory, reused_states
+):
+    seminar = seminar_factory()
+    assert "Kommun" not in page(client, seminar)
+    elsewhere(a_required_question(seminar), a_new_version(seminar))
+    path = f"/seminars/{seminar.slug}/register"
+    response = client.post(path, data={"name": "Cia", "email": "cia@x.org"})
+    assert response.status_code == 422
+    assert "Svara på frågan." in response.get_data(as_text=True)
+    assert registrations(seminar) == []
+    question_id = db.session.scalar(select(Question.id).where(Question.seminar_id == seminar.id))
+    answered = {"name": "Cia", "email": "cia@x.org", f"q{question_id}": "Malmö"}
+    assert client.post(path, data=answered).status_code == 303
+    assert [r.answers for r in registrations(seminar)] == [{str(question_id): "Malmö"}]
+
+
+def test_a_signup_checked_against_an_older_page_is_checked_again(
+    client, seminar_factory, reused_states
+):
+    # The form is valid for the page this process knew; the page changed since, without
+    # a question this time: the signup is checked against the current page, then stored.
+    seminar = seminar_factory()
+    page(client, seminar)
+    elsewhere(a_new_version(seminar))
+    response = client.post(
+        f"/seminars/{seminar.slug}/register", data={"name": "Bo", "email": "bo@x.org"}
+    )
+    assert response.status_code == 303
+    assert [r.email for r in registrations(seminar)] == ["bo@x.org"]
+
+
+def test_a_question_removed_elsewhere_is_not_held_against_anyone(
+    client, seminar_factory, reused_states
+):
+    seminar = seminar_factory(questions=[Question(text="Kommun", required=True)])
+    assert "Kommun" in page(client, seminar)
+    elsewhere(
+        Question.__table__.delete().where(Question.__table__.c.seminar_id == seminar.id),
+        a_new_version(seminar),
+    )
+    response = client.post(
+        f"/seminars/{seminar.slug}/register", data={"name": "Bo", "email": "bo@x.org"}
+    )
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count(Registration.id))) == 1
+
+
+def test_a_seminar_cancelled_elsewhere_takes_no_signup(client, seminar_factory, reused_states):
+    seminar = seminar_factory()
+    page(client, seminar)
+    table = Seminar.__table__
+    elsewhere(
+        update(table).where(table.c.id == seminar.id).values(status=SeminarStatus.CANCELLED),
+        a_new_version(seminar),
+    )
+    response = client.post(
+        f"/seminars/{seminar.slug}/register", data={"name": "Bo", "email": "bo@x.org"}
+    )
+    assert response.status_code == 409
+    assert registrations(seminar) == []
+
+
+def test_a_page_changed_again_and_again_asks_to_send_again(client, seminar_factory, monkeypatch):
+    seminar = seminar_factory()
+
+    def changed(*args, **kwargs):
+        raise signups.SeminarChanged(seminar.slug)
+
+    monkeypatch.setattr(signups, "sign_up", changed)
+    data = {"name": "Bo Berg", "email": "bo@x.org"}
+    response = client.post(f"/seminars/{seminar.slug}/register", data=data)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Seminariet ändrades alldeles nyss." in html
+    assert 'value="Bo Berg"' in html  # nothing typed is lost

@@ -150,21 +150,38 @@ def seminar(slug: str):
 @bp.post("/seminars/<slug>/register")
 @signup_rate_limit
 def register(slug: str):
+    """Checked first against the page state this process read last (pagecache.page_state),
+    then, if the form is refused or the page has changed since, against a fresh one."""
+    for fresh, last in ((False, False), (True, False), (True, True)):
+        state = pagecache.page_state(slug, fresh=fresh)
+        if state is None:
+            abort(404)
+        response = _try_signup(state, fresh=fresh, last=last)
+        if response is not None:
+            return response
+    raise AssertionError("the last try always answers")
+
+
+def _try_signup(state, *, fresh: bool, last: bool):
+    """Check the form against `state` and sign up; None: check again on a fresh state."""
     # Everything that only reads comes first, as a reader, so that the write transaction
-    # below holds SQLite's write lock (or the seminar's row lock) for the signup alone.
-    state = pagecache.page_state(slug)
-    if state is None:
-        abort(404)
+    # holds SQLite's write lock (or the seminar's row lock) for the signup alone.
     form = _signup_form(state.id, state.content_version, lambda: _questions(state.id))
     if form.website.data:
         # The honeypot was filled in: show a bot what success looks like, store nothing.
         return _link_sent(state.id, form.email.data)
     if not form.validate_on_submit():
-        return _render_seminar(_seminar_for_page(state.id), form, status=422)
+        # A question added a moment ago must be asked, one removed must not be held against.
+        return _render_seminar(_seminar_for_page(state.id), form, status=422) if fresh else None
     attendee = form.attendee(current_language())
     db.session.rollback()  # end the read; the signup locks and re-checks the seminar
     try:
-        token = signups.sign_up(state.id, attendee)
+        token = signups.sign_up(state.id, attendee, content_version=state.content_version)
+    except signups.SeminarChanged:
+        if not last:
+            return None
+        # Changed twice while this person signed up.
+        problem = _("The seminar was changed just now. Check your answers and send them again.")
     except signups.AlreadyRegistered:
         return _link_sent(state.id, form.email.data)
     except signups.SeminarFull:
