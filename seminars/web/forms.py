@@ -188,6 +188,12 @@ class AttendeeDetailsForm(FlaskForm):
 
 
 class SignupForm(AttendeeDetailsForm):
+    class Meta:
+        # CSRFProtect checks the token of every POST before a view runs; this form's own
+        # token field would only sign a fresh token on every signup. The page prints
+        # csrf_token() itself.
+        csrf = False
+
     email = StringField(
         _l("Email"),
         [DataRequired(_l("Enter your email address.")), Length(max=254), valid_email],
