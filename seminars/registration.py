@@ -122,6 +122,7 @@ _LOCK_FOR_SIGNUP = (
         _seminar.slug,
         _seminar.content_version,
         _seminar.status,
+        _seminar.capacity,
         _seminar.seats_taken,
         _seminar.waitlist_enabled,
         _seminar.starts_at,
@@ -275,7 +276,9 @@ def _sign_up(
         )
         raise AlreadyRegistered(locked.existing_id)
 
-    took = _take_seat(connection, seminar_id, override_capacity=override_capacity)
+    # Under the lock the count is current: when no seat is left, there is nothing to try.
+    seat_left = override_capacity or locked.seats_taken < locked.capacity
+    took = seat_left and _take_seat(connection, seminar_id, override_capacity=override_capacity)
     if took:
         status = Status.CONFIRMED
     elif locked.waitlist_enabled or by_organizer:

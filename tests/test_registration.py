@@ -123,6 +123,36 @@ def test_no_signup_outside_the_registration_window(seminar_factory, fields):
     seminar = seminar_factory(**fields)
     with pytest.raises(signups.RegistrationClosed):
         signups.register(seminar, attendee())
+    db.session.commit()  # even a caller that commits after a refusal takes no seat
+    assert seats_taken(seminar) == 0
+
+
+def seats_taken(seminar) -> int:
+    table = Seminar.__table__
+    return db.session.scalar(select(table.c.seats_taken).where(table.c.id == seminar.id))
+
+
+@pytest.mark.parametrize("public", [True, False], ids=["public", "organiser"])
+def test_a_refused_signup_takes_no_seat(seminar_factory, public):
+    # Whatever refuses a signup, the seat count stays as it was, whoever signs up and
+    # whatever the caller does next.
+    seminar = seminar_factory(capacity=5)
+    register(seminar, "anna@example.org")
+    seminar_id, version = seminar.id, seminar.content_version
+    refusals = [
+        (signups.AlreadyRegistered, attendee("ANNA@example.org"), version),
+        (signups.SeminarChanged, attendee("bo@example.org"), version + 1),
+    ]
+    for error, person, seen in refusals if public else refusals[:1]:
+        with pytest.raises(error):
+            if public:
+                db.session.commit()  # sign_up writes on a connection of its own
+                signups.sign_up(seminar_id, person, content_version=seen)
+            else:
+                signups.register(seminar_id, person, by_organizer=True)
+        db.session.commit()
+        assert seats_taken(seminar) == 1
+    assert db.session.scalar(select(func.count(Registration.id))) == 1
 
 
 def test_manage_token_is_long_random_and_stored_only_hashed(seminar_factory):
