@@ -4,15 +4,17 @@ list with 1,000 registrations)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event, insert
 
+from seminars import registration as signups
 from seminars.extensions import db
 from seminars.models import ProgramItem, Registration, Speaker, Status
-from tests.conftest import DIET_QUESTION, log_in
+from tests.conftest import DIET_QUESTION, attendee, log_in
 
 
 @contextmanager
@@ -110,3 +112,50 @@ def test_attendee_list_statements_do_not_grow_with_registrations(
     few = statements_for(client, url)
     add_registrations(seminar, 990)
     assert statements_for(client, url) == few <= 12
+
+
+def test_a_signups_duplicate_check_reads_the_unique_index(seminar_factory):
+    # The check runs on every signup. It must find the address through the partial unique
+    # index, and a planner uses that only for a query that repeats the index's condition
+    # literally: with `status != $3`, PostgreSQL's generic plan read every registration of
+    # the seminar, and SQLite compiled the statement again on every signup.
+    seminar = seminar_factory()
+    seminar_id, version = seminar.id, seminar.content_version
+    db.session.commit()
+    executed = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        executed.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        signups.sign_up(seminar_id, attendee("anna@example.org"), content_version=version)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    statement, parameters = next((s, p) for s, p in executed if "registration.email_key" in s)
+    assert "registration.status != 'cancelled'" in statement
+    assert "uq_registration_active_email" in plan_of(statement, parameters)
+
+
+def plan_of(statement: str, parameters) -> str:
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        return "\n".join(row[-1] for row in rows)
+    # The plan PostgreSQL keeps for a prepared statement whatever the values (psycopg
+    # prepares a statement on its fifth run).
+    from psycopg import sql
+
+    names: list[str] = []
+
+    def number(match: re.Match) -> str:
+        names.append(match[1])
+        return f"${len(names)}"
+
+    prepared = re.sub(r"%\((\w+)\)s", number, statement)
+    connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    connection.exec_driver_sql(f"PREPARE duplicate_check AS {prepared}")
+    driver = connection.connection.driver_connection
+    values = ", ".join(sql.Literal(parameters[name]).as_string(driver) for name in names)
+    rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE duplicate_check({values})")
+    return "\n".join(row[0] for row in rows)
