@@ -58,9 +58,11 @@ def _row(
 
 
 def _insert(rows: list[dict], connection: Connection | None = None) -> int:
-    """Insert rows, skipping any whose dedupe key exists; returns how many were new. On the
-    session's connection (its transaction) unless given one."""
-    connection = connection or db.session.connection()
+    """Insert rows, skipping any whose dedupe key exists; returns how many were new. In the
+    ORM session's transaction (flushed first, as for any query) unless given a connection."""
+    if connection is None:
+        statement = _insert_statement(db.session.get_bind().dialect.name)
+        return len(db.session.execute(statement, rows).all())
     return len(connection.execute(_insert_statement(connection.dialect.name), rows).all())
 
 

@@ -203,6 +203,7 @@ def register(
     Seminar has its seats_taken kept in step.
     """
     seminar_id = seminar if isinstance(seminar, int) else seminar.id
+    db.session.flush()  # the plain SQL below reads rows the caller may have changed
     signed_up = _sign_up(
         db.session.connection(),
         seminar_id,

@@ -215,3 +215,14 @@ def test_a_loaded_seminar_keeps_its_seat_count_in_step(seminar_factory):
     signups.register(seminar, attendee("a@example.org"))
     signups.register(seminar, attendee("b@example.org"))
     assert seminar.seats_taken == 1 and seminar.seats_left == 0
+
+
+def test_a_change_not_yet_flushed_counts_for_the_signup(seminar_factory):
+    # register() runs plain SQL in the session's transaction: what the caller changed in
+    # the session must be written first, as any session query would.
+    seminar = seminar_factory(capacity=1)
+    register(seminar, "a@example.org")
+    seminar_id = seminar.id  # loaded again after the commit
+    seminar.capacity = 2  # an organiser raises the capacity and adds someone at once
+    added = signups.register(seminar_id, attendee("b@example.org"), by_organizer=True)
+    assert added.status == Status.CONFIRMED
