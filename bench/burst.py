@@ -7,7 +7,7 @@ form (a CSRF token and session cookie per person) from one instance, waits for e
 then all POST at once to the other instance. Afterwards some confirmed people cancel
 through their manage links at once.
 
-Usage: bench/burst.py [--signups 500] [--capacity 100] [--cancels 20]
+Usage: .venv/bin/python -m bench.burst [--signups 500] [--capacity 100] [--cancels 20]
 (a fresh database on the server in PG_ADMIN_URL, dropped afterwards).
 tests/test_burst.py runs the same scenario at a smaller size.
 """
@@ -20,7 +20,6 @@ import multiprocessing
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from pathlib import Path
+
+from bench.web import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -194,12 +195,6 @@ class MailSink:
 
     def per_recipient(self) -> Counter:
         return Counter(recipient for recipient, _ in self.received)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_up(port: int, seconds: float = 60) -> None:

@@ -12,7 +12,7 @@ reminders (N outbox rows), then claim, render (text + HTML in the attendee's lan
 Baseline, same run and same sink: smtplib sending N copies of one already rendered reminder
 over one connection, i.e. what SMTP alone costs. Goal: N = 10,000 within 30 s.
 
-Usage: .venv/bin/python bench/reminders.py [--count 10000] [--batch-size 100]
+Usage: .venv/bin/python -m bench.reminders [--count 10000] [--batch-size 100]
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+
+from bench.web import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,12 +52,6 @@ def run_sink(port: int) -> None:
     sys.stdin.read()
     controller.stop()
     print(Count.received, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def seed(count: int, now: datetime):
@@ -142,7 +137,8 @@ def main() -> int:
 
     port = free_port()
     sink = subprocess.Popen(
-        [sys.executable, __file__, "--sink", str(port)],
+        [sys.executable, "-m", "bench.reminders", "--sink", str(port)],
+        cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
