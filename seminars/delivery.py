@@ -600,15 +600,16 @@ def _set(marks: Connection, row_id: int, **values) -> None:
 
 def _record_failure(
     marks: Connection,
+    report: DeliveryReport,
     row_id: int,
     attempts: int,
     error: BaseException,
     now: datetime,
     *,
     transport: bool,
-) -> OutboxStatus:
-    """One more failed try. Only a message the server itself refuses can end up failed:
-    an unreachable server delays mail, never drops it."""
+) -> None:
+    """One more failed try, recorded and counted. Only a message the server itself refuses
+    can end up failed: an unreachable server delays mail, never drops it."""
     attempts += 1
     gave_up = not transport and attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
     status = OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING
@@ -621,7 +622,7 @@ def _record_failure(
         next_attempt_at=now + retry_delay(attempts),
         claimed_at=None,
     )
-    return status
+    _count(report, status)
 
 
 def _connection_lost(error: BaseException) -> bool:
@@ -690,8 +691,7 @@ def _render_batch(
             _set(marks, row_id, status=problem.status, last_error=str(problem), claimed_at=None)
             _count(report, problem.status)
         else:
-            failed = _record_failure(marks, row_id, attempts, problem, now, transport=False)
-            _count(report, failed)
+            _record_failure(marks, report, row_id, attempts, problem, now, transport=False)
     return ready
 
 
@@ -723,10 +723,9 @@ def _send_batch(
         connection = TimeoutConnection(mail_state).__enter__()
     except (smtplib.SMTPException, OSError) as error:
         for rendered in ready:
-            failed = _record_failure(
-                marks, rendered.row_id, rendered.attempts, error, now, transport=True
+            _record_failure(
+                marks, report, rendered.row_id, rendered.attempts, error, now, transport=True
             )
-            _count(report, failed)
         return
 
     try:
@@ -735,18 +734,22 @@ def _send_batch(
                 connection.send(rendered.message)
             except (smtplib.SMTPException, OSError) as error:
                 if not _connection_lost(error):
-                    failed = _record_failure(
-                        marks, rendered.row_id, rendered.attempts, error, now, transport=False
+                    _record_failure(
+                        marks,
+                        report,
+                        rendered.row_id,
+                        rendered.attempts,
+                        error,
+                        now,
+                        transport=False,
                     )
-                    _count(report, failed)
                     continue
                 if connection.host is not None:
                     connection.host.close()
                     connection.host = None
-                failed = _record_failure(
-                    marks, rendered.row_id, rendered.attempts, error, now, transport=True
+                _record_failure(
+                    marks, report, rendered.row_id, rendered.attempts, error, now, transport=True
                 )
-                _count(report, failed)
                 # The connection is gone: the rest of the batch waits for the next pass.
                 for untried in ready[index + 1 :]:
                     _set(marks, untried.row_id, status=OutboxStatus.PENDING, claimed_at=None)

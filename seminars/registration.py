@@ -237,13 +237,14 @@ def sign_up(seminar_id: int, attendee: Attendee, *, content_version: int) -> str
             connection.commit()
             raise
         connection.commit()
-    return _token_for_salt(signed_up.values["token_salt"])
+    return signed_up.token
 
 
 @dataclass(frozen=True)
 class _SignedUp:
     id: int
     values: dict  # every column of the new row
+    token: str  # the manage token (only its hash is in the row)
     seats_taken: int  # the seminar's, after this signup
 
 
@@ -291,6 +292,7 @@ def _sign_up(
         raise SeminarFull(locked.slug)
 
     salt = secrets.token_hex(16)
+    token = _token_for_salt(salt)
     # Every column: an object made from these holds the whole row, nothing to load.
     values = {
         "seminar_id": seminar_id,
@@ -302,7 +304,7 @@ def _sign_up(
         "status": status,
         "language": attendee.language,
         "token_salt": salt,
-        "token_hash": _hash_token(_token_for_salt(salt)),
+        "token_hash": _hash_token(token),
         "created_at": now,
         "updated_at": now,
         "cancelled_at": None,
@@ -314,7 +316,7 @@ def _sign_up(
     inserted = connection.execute(_INSERT_REGISTRATION, values).one()
     kind = "confirmed" if status == Status.CONFIRMED else "waiting"
     outbox.queue_for_registration(kind, inserted, connection=connection)
-    return _SignedUp(inserted.id, values, locked.seats_taken + took)
+    return _SignedUp(inserted.id, values, token, locked.seats_taken + took)
 
 
 def waiting_position(registration: Registration) -> tuple[int, int]:
