@@ -385,7 +385,7 @@ def run(
 ) -> BurstResult:
     from sqlalchemy import select
 
-    from seminars import registration as signup_domain
+    from seminars import signup
     from seminars.extensions import db
     from seminars.models import OutboxMessage, Registration, Status
 
@@ -416,8 +416,7 @@ def run(
         with _in_app(services.env):
             token_of = {e.person: e.location.rsplit("/r/", 1)[-1] for e in exchanges}
             registration_of = {
-                person: signup_domain.registration_for_token(token)
-                for person, token in token_of.items()
+                person: signup.registration_for_token(token) for person, token in token_of.items()
             }
             rows = db.session.execute(
                 select(Registration.id, Registration.email_key, Registration.status).order_by(

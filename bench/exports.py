@@ -31,9 +31,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import insert
 
-from seminars import create_app, exports  # noqa: E402
+from seminars import create_app  # noqa: E402
+from seminars.exports import lists as exports  # noqa: E402
 from seminars.extensions import db  # noqa: E402
-from seminars.models import (  # noqa: E402
+from seminars.models import (
     Organization,
     Question,
     QuestionKind,

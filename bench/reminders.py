@@ -58,7 +58,7 @@ def seed(count: int, now: datetime):
     """One seminar whose 1-day reminder fell due a minute ago, and `count` confirmed people."""
     from sqlalchemy import insert
 
-    from seminars import registration as signups
+    from seminars import signup
     from seminars.extensions import db
     from seminars.models import Organization, Registration, Seminar, SeminarStatus, Status
 
@@ -86,7 +86,7 @@ def seed(count: int, now: datetime):
     rows = []
     for number in range(count):
         salt = f"{number:032x}"
-        token = signups.manage_token(SimpleNamespace(token_salt=salt))
+        token = signup.manage_token(SimpleNamespace(token_salt=salt))
         rows.append(
             {
                 "seminar_id": seminar.id,
@@ -131,8 +131,9 @@ def main() -> int:
 
     from sqlalchemy import func, select
 
-    from seminars import create_app, delivery, worker
+    from seminars import create_app, worker
     from seminars.extensions import db
+    from seminars.mail import delivery
     from seminars.models import OutboxMessage, OutboxStatus
 
     port = free_port()

@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, database, pagecache  # noqa: F401 (pagecache: its flush listener)
-from .extensions import babel, csrf, db, login_manager, mail, migrate
+from seminars import config, content_versions, database
+from seminars.extensions import babel, csrf, db, login_manager, mailer, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.configure_engine(app.config)
 
     db.init_app(app)
+    database.init_app(app)
+    content_versions.init_app(app)
     migrate.init_app(
         app,
         db,
@@ -39,11 +41,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         compare_type=True,
         render_item=database.render_migration_type,
     )
-    mail.init_app(app)
+    mailer.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import i18n
+    from seminars.web import i18n
 
     babel.init_app(
         app,
@@ -52,38 +54,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     i18n.init_app(app)
 
-    from .web import auth, errors, public, security
+    from seminars import web
 
-    app.register_blueprint(public.bp)
-    security.init_app(app)
-    errors.init_app(app)
-    auth.init_app(app)
+    web.init_app(app)
 
-    from .web import admin, organizer
-
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(organizer.bp)
-    app.register_blueprint(admin.bp)
-
-    from .web import attendees
-
-    app.register_blueprint(attendees.bp)
-
-    from .web import exports
-
-    app.register_blueprint(exports.bp)
-
-    from .web import statements
-
-    app.register_blueprint(statements.bp)
-
-    from .web import attendance, devmail
-
-    app.register_blueprint(attendance.bp)
-    if app.debug or app.config["DEV_MAILBOX"]:
-        app.register_blueprint(devmail.bp)
-
-    from . import cli
+    from seminars import cli
 
     app.register_blueprint(cli.bp)
     return app

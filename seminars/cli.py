@@ -7,8 +7,9 @@ import time
 import click
 from flask import Blueprint, current_app
 
-from . import accounts, demo
-from .extensions import db
+from seminars import demo
+from seminars.extensions import db
+from seminars.organising import accounts
 
 bp = Blueprint("seminars", __name__, cli_group="seminars")
 
@@ -62,7 +63,7 @@ def create_organizer_command(
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def worker_command(once: bool, interval: float) -> None:
     """Queue due reminders and deliver the email outbox; loops until stopped."""
-    from . import worker
+    from seminars import worker
 
     if not once:
         click.echo(f"worker: delivering mail every {interval:g} s (Ctrl-C stops)")
@@ -92,7 +93,7 @@ def mailbox_command(host: str | None, port: int | None) -> None:
     """A development SMTP server that keeps every mail in instance/mailbox/ and prints it."""
     from aiosmtpd.controller import Controller
 
-    from . import devmail
+    from seminars.mail import devmail
 
     directory = devmail.mailbox_directory(current_app)
     controller = Controller(
@@ -117,8 +118,8 @@ def mailbox_command(host: str | None, port: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Only count what would be anonymised.")
 def purge_command(dry_run: bool) -> None:
     """Anonymise attendee details the organisation's number of days after each seminar."""
-    from . import purge
-    from .models import utcnow
+    from seminars.models import utcnow
+    from seminars.organising import purge
 
     if dry_run:
         due = purge.due_registrations(utcnow())

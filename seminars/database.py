@@ -7,18 +7,25 @@ and the public pages through `begin_for_reading`) begin DEFERRED, so a read neve
 the write lock.
 """
 
+from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
-from .extensions import db
+from seminars.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, connection_record):
-    if type(dbapi_connection).__module__ != "sqlite3":
+def init_app(app: Flask) -> None:
+    """SQLite's connection settings and BEGIN IMMEDIATE, on this app's engine only."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
         return
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_begin_immediate)
+
+
+def _sqlite_on_connect(dbapi_connection, connection_record):
     # Hand transaction control to SQLAlchemy's "begin" event below.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -34,15 +41,13 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 READ_ONLY = "seminars_read_only"
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(connection):
-    if connection.dialect.name == "sqlite":
-        read_only = connection.get_execution_options().get(READ_ONLY)
-        # Straight to the driver: every transaction begins here, and exec_driver_sql's
-        # execution context costs more than the BEGIN itself.
-        connection.connection.driver_connection.execute(
-            "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE"
-        )
+    read_only = connection.get_execution_options().get(READ_ONLY)
+    # Straight to the driver: every transaction begins here, and exec_driver_sql's
+    # execution context costs more than the BEGIN itself.
+    connection.connection.driver_connection.execute(
+        "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE"
+    )
 
 
 def configure_engine(config: dict) -> None:
@@ -69,7 +74,7 @@ def begin_for_reading() -> None:
 
 def render_migration_type(kind, obj, autogen_context):
     """Migrations store UTCDateTime as the plain DateTime it is in the database."""
-    from .models import UTCDateTime
+    from seminars.models import UTCDateTime
 
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"

@@ -6,11 +6,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from . import accounts
-from . import registration as signups
-from .dates import to_utc
-from .extensions import db
-from .models import (
+from seminars import signup
+from seminars.dates import to_utc
+from seminars.extensions import db
+from seminars.models import (
     Organization,
     ProgramItem,
     Question,
@@ -19,6 +18,7 @@ from .models import (
     SeminarStatus,
     Speaker,
 )
+from seminars.organising import accounts
 
 ORGANIZATIONS = {
     "ofr": ("OFR – Offentliganställdas Förhandlingsråd", "info@ofr.example.org", 90),
@@ -292,8 +292,8 @@ def load(today: date | None = None) -> list[Seminar]:
         created.append(seminar)
         if build is _small_seminar:
             for name, email, organization in SMALL_ATTENDEES:
-                signups.register(
-                    seminar, signups.Attendee(name=name, email=email, organization=organization)
+                signup.register(
+                    seminar, signup.Attendee(name=name, email=email, organization=organization)
                 )
     _demo_organizer()
     return created

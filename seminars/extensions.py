@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-mail = Mail()
+mailer = Mail()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from slugify import slugify as _transliterated_slug
 from sqlalchemy import select
 
-from .extensions import db
+from seminars.extensions import db
 
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+class SlugTaken(ValueError):
+    """Another row already uses the slug the organiser asked for."""
+
+
 def slugify(text: str, max_length: int = 80) -> str:
-    """'Styrning & ledarskap – Malmö' -> 'styrning-ledarskap-malmo' (å, ä, ö lose their dots)."""
-    ascii_text = (
-        unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    )
-    slug = _NOT_SLUG.sub("-", ascii_text).strip("-")
-    return slug[:max_length].rstrip("-")
+    """'Styrning & ledarskap – Malmö' -> 'styrning-ledarskap-malmo'; letters outside a–z
+    are transliterated, not dropped: Øresund -> oresund, Straße -> strasse, Łódź -> lodz."""
+    return _transliterated_slug(text, max_length=max_length, word_boundary=False)
 
 
 def unique_slug(model, base: str, *, max_length: int, exclude_id: int | None = None) -> str:
@@ -35,8 +35,16 @@ def unique_slug(model, base: str, *, max_length: int, exclude_id: int | None = N
     return candidate
 
 
-def slug_taken(model, slug: str, *, exclude_id: int | None = None) -> bool:
-    statement = select(model.id).where(model.slug == slug)
+def choose_slug(
+    model, wanted: str, *, name: str, max_length: int, exclude_id: int | None = None
+) -> str:
+    """The slug the organiser asked for (SlugTaken when another row has it), or one made
+    from `name` when they left it empty."""
+    if not wanted:
+        return unique_slug(model, name, max_length=max_length, exclude_id=exclude_id)
+    statement = select(model.id).where(model.slug == wanted)
     if exclude_id is not None:
         statement = statement.where(model.id != exclude_id)
-    return db.session.execute(statement).first() is not None
+    if db.session.execute(statement).first() is not None:
+        raise SlugTaken(wanted)
+    return wanted

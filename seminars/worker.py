@@ -7,9 +7,10 @@ from datetime import datetime
 
 from flask import current_app
 
-from . import delivery, purge, reminders
-from .extensions import db
-from .models import utcnow
+from seminars.extensions import db
+from seminars.mail import delivery, reminders
+from seminars.models import utcnow
+from seminars.organising import purge
 
 
 @dataclass

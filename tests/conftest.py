@@ -16,7 +16,7 @@ import pytest
 from seminars import create_app
 from seminars.extensions import db
 from seminars.models import Organization, Question, QuestionKind, Seminar, SeminarStatus
-from seminars.registration import Attendee
+from seminars.signup import Attendee
 
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"

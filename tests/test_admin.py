@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from seminars import accounts
 from seminars.extensions import db
 from seminars.models import Organization, Organizer
+from seminars.organising import accounts
 from tests.conftest import log_in
 
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from seminars import announcements, delivery, reminders
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
+from seminars.mail import delivery, reminders
 from seminars.models import OutboxMessage, OutboxStatus, SeminarStatus
+from seminars.organising import announcements
 from tests.conftest import attendee
 from tests.mail_helpers import calendar_of, calendar_part, event_of, mail_to, text_of
 
@@ -27,9 +28,9 @@ def seminar_with_people(seminar_factory):
     """One seat taken, one person in line, one who cancelled; all confirmations delivered."""
     seminar = seminar_factory(starts_at=STARTS, capacity=1, title="Tillit i styrningen")
     for email in ("seated@example.org", "waiting@example.org", "gone@example.org"):
-        signups.register(seminar, attendee(email, language="en"))
-    gone = signups.active_registration(seminar, "gone@example.org")
-    signups.cancel(gone)
+        signup.register(seminar, attendee(email, language="en"))
+    gone = signup.active_registration(seminar, "gone@example.org")
+    signup.cancel(gone)
     db.session.commit()
     delivery.deliver_pending()
     return seminar

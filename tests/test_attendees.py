@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, insert, select
 
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import AuditEvent, OutboxMessage, Registration, Status
 from tests.conftest import DIET_QUESTION, attendee, log_in
@@ -29,7 +29,7 @@ def seminar(client, organizer, seminar_factory):
 
 
 def register(seminar, email, **fields):
-    registration = signups.register(seminar, attendee(email, **fields))
+    registration = signup.register(seminar, attendee(email, **fields))
     db.session.commit()
     return registration
 
@@ -60,7 +60,7 @@ def test_list_shows_status_waiting_place_and_counts(client, seminar):
     register(seminar, "bo@example.org", name="Bo Berg")
     register(seminar, "cecilia@example.org", name="Cecilia Carlsson")
     cancelled = register(seminar, "dan@example.org", name="Dan Dahl")
-    signups.cancel(cancelled)
+    signup.cancel(cancelled)
     db.session.commit()
 
     response = client.get(url(seminar, "attendees"))

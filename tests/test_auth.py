@@ -6,9 +6,9 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
-from seminars import accounts
 from seminars.extensions import db
 from seminars.models import Organization, Organizer, OutboxMessage, utcnow
+from seminars.organising import accounts
 from tests.conftest import log_in
 
 PASSWORD = "correct horse battery"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import (
     AuditEvent,
@@ -55,10 +55,10 @@ class World:
 def world(app, organization_factory, organizer_factory, seminar_factory) -> World:
     victim_organization = organization_factory("Tillitsdelegationen")
     victim_seminar = seminar_factory(organization=victim_organization, title="Hemligt seminarium")
-    victim_registration = signups.register(victim_seminar, attendee("hemlig@example.org"))
+    victim_registration = signup.register(victim_seminar, attendee("hemlig@example.org"))
     intruder_organization = organization_factory("Någon annan")
     intruder_seminar = seminar_factory(organization=intruder_organization)
-    signups.register(intruder_seminar, attendee("egen@example.org"))
+    signup.register(intruder_seminar, attendee("egen@example.org"))
     db.session.commit()
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.registration_id == victim_registration.id)
@@ -240,7 +240,7 @@ def test_every_post_needs_a_csrf_token(csrf_app):
     )
     db.session.add_all([owner, seminar])
     db.session.commit()
-    registration = signups.register(seminar, attendee())
+    registration = signup.register(seminar, attendee())
     db.session.commit()
     ids = {
         "seminar_id": seminar.id,
@@ -249,7 +249,7 @@ def test_every_post_needs_a_csrf_token(csrf_app):
         "organization_id": organization.id,
         "organizer_id": owner.id,
         "slug": seminar.slug,
-        "token": signups.manage_token(registration),
+        "token": signup.manage_token(registration),
     }
     db.session.rollback()
     client = csrf_app.test_client()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import (
     Organization,
@@ -49,7 +49,7 @@ def _sign_up(database_url, seminar_id, emails, barrier, results) -> None:
             for email in emails:
                 started = time.monotonic()
                 seminar = db.session.get(Seminar, seminar_id)
-                registration = signups.register(seminar, attendee(email, name=email))
+                registration = signup.register(seminar, attendee(email, name=email))
                 db.session.commit()
                 outcome.append((email, registration.id, started, time.monotonic()))
                 db.session.remove()
@@ -68,7 +68,7 @@ def _cancel(database_url, registration_ids, barrier, results) -> None:
             barrier.wait(timeout=60)
             for registration_id in registration_ids:
                 registration = db.session.get(Registration, registration_id)
-                promoted += [r.id for r in signups.cancel(registration)]
+                promoted += [r.id for r in signup.cancel(registration)]
                 db.session.commit()
                 db.session.remove()
         results.put(("ok", promoted))
@@ -164,7 +164,7 @@ def test_signups_from_many_processes_never_overbook_and_queue_in_arrival_order(
         for _, later_id, later_started, _ in signed_up:
             if earlier_done < later_started:
                 assert earlier_id < later_id
-    positions = [signups.waiting_position(db.session.get(Registration, i)) for i in waiting]
+    positions = [signup.waiting_position(db.session.get(Registration, i)) for i in waiting]
     assert positions == [(place, len(waiting)) for place in range(1, len(waiting) + 1)]
 
     # Cancellations at once: confirmed people free seats, the last in line leave the list.

@@ -10,9 +10,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from seminars import delivery, devmail, outbox
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
+from seminars.mail import delivery, devmail
+from seminars.mail import queue as outbox
 from seminars.models import (
     Organization,
     OutboxMessage,
@@ -58,7 +59,7 @@ def outbox_rows() -> list[OutboxMessage]:
 
 
 def sign_up(seminar, email, name="Anna Andersson", **fields):
-    registration = signups.register(seminar, attendee(email, name, **fields))
+    registration = signup.register(seminar, attendee(email, name, **fields))
     db.session.commit()
     return registration
 

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from seminars import editor
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import (
     AuditEvent,
@@ -19,6 +18,7 @@ from seminars.models import (
     SeminarStatus,
     Status,
 )
+from seminars.organising import editor
 from tests.conftest import attendee, log_in
 
 
@@ -80,7 +80,7 @@ def edit_data(seminar, **changes):
     """What the edit page posts back for `seminar` unchanged, plus changes."""
     from flask import current_app
 
-    from seminars.web.organizer_forms import SeminarForm
+    from seminars.web.organizer.forms import SeminarForm
 
     with current_app.test_request_context(headers={"Cookie": "lang=en"}):
         values = SeminarForm.data_from(seminar)
@@ -243,7 +243,7 @@ def test_host_must_be_one_of_my_organisations(english_client, organizer, organiz
 def test_capacity_below_confirmed_count_is_refused(english_client, organizer, seminar_factory):
     seminar = seminar_factory(organization=organizer.organizations[0], capacity=5)
     for n in range(3):
-        signups.register(seminar, attendee(f"p{n}@example.org"))
+        signup.register(seminar, attendee(f"p{n}@example.org"))
     db.session.commit()
     response = english_client.post(
         f"/organizer/seminars/{seminar.id}/edit", data=edit_data(seminar, capacity="2")
@@ -259,7 +259,7 @@ def test_raising_capacity_promotes_from_waiting_list_in_order(
     english_client, organizer, seminar_factory
 ):
     seminar = seminar_factory(organization=organizer.organizations[0], capacity=1)
-    people = [signups.register(seminar, attendee(f"p{n}@example.org")) for n in range(4)]
+    people = [signup.register(seminar, attendee(f"p{n}@example.org")) for n in range(4)]
     db.session.commit()
     response = english_client.post(
         f"/organizer/seminars/{seminar.id}/edit", data=edit_data(seminar, capacity="3")
@@ -282,8 +282,8 @@ def _published_with_attendees(seminar_factory, organizer):
     seminar = seminar_factory(
         organization=organizer.organizations[0], capacity=1, starts_at=starts_at
     )
-    signups.register(seminar, attendee("a@example.org"))
-    signups.register(seminar, attendee("b@example.org"))
+    signup.register(seminar, attendee("a@example.org"))
+    signup.register(seminar, attendee("b@example.org"))
     db.session.commit()
     return seminar
 
@@ -355,7 +355,7 @@ def test_removing_a_question_deletes_its_answers_and_keeps_the_rest(
         ],
     )
     diet, union = seminar.questions
-    registration = signups.register(
+    registration = signup.register(
         seminar,
         attendee(answers={str(diet.id): "Vegetarisk", str(union.id): "Vision"}),
     )
@@ -400,7 +400,7 @@ def test_description_preview_is_sanitised_markdown(english_client, organizer):
 def test_reminder_offsets_accept_minutes_and_friendly_units(app):
     from wtforms.validators import ValidationError
 
-    from seminars.web.organizer_forms import parse_reminder_offsets
+    from seminars.web.organizer.forms import parse_reminder_offsets
 
     app.test_request_context().push()
     assert parse_reminder_offsets("1440, 60") == [1440, 60]
@@ -463,7 +463,7 @@ def test_duplicate_of_last_years_seminar_lands_on_the_same_weekday_a_year_on(
         starts_at=last_year,
         questions=[{"text": "Kost", "kind": QuestionKind.SHORT_TEXT, "sensitive": True}],
     )
-    signups.register(seminar, attendee(), now=last_year - timedelta(days=5))
+    signup.register(seminar, attendee(), now=last_year - timedelta(days=5))
     copy = editor.duplicate_seminar(organizer, seminar, today=date(2026, 1, 10))
     db.session.commit()
     assert copy.status == SeminarStatus.DRAFT

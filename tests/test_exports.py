@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from seminars import exports
+from seminars.exports import lists as exports
 from seminars.extensions import db
 from seminars.models import QuestionKind, Status
 from tests.conftest import DIET_QUESTION

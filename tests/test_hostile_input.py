@@ -9,7 +9,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import QuestionKind
 
@@ -117,7 +117,7 @@ def test_newline_in_a_name_is_refused_not_stored(client, seminar_factory):
         data={"name": "Anna\r\nBcc: victim@example.org", "email": "anna@example.org"},
     )
     assert response.status_code == 422
-    assert signups.active_registration(seminar, "anna@example.org") is None
+    assert signup.active_registration(seminar, "anna@example.org") is None
 
 
 def test_upload_over_the_limit_gets_a_clear_413_page(client, seminar_factory):
@@ -156,11 +156,11 @@ def test_hostile_seminar_description_is_sanitised_on_the_public_page(client, sem
 
 def test_hostile_attendee_name_is_escaped_on_the_attendee_page(client, seminar_factory):
     seminar = seminar_factory()
-    registration = signups.register(
+    registration = signup.register(
         seminar, attendee(name="<img src=x onerror=alert(1)>", organization="<b>Vision</b>")
     )
     db.session.commit()
-    body = client.get(f"/r/{signups.manage_token(registration)}").get_data(as_text=True)
+    body = client.get(f"/r/{signup.manage_token(registration)}").get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;" in body
     assert "<img" not in body
     assert "<b>Vision</b>" not in body
@@ -177,6 +177,6 @@ def _seminar_with_questions(seminar_factory):
 
 
 def _manage_token(seminar) -> str:
-    registration = signups.register(seminar, attendee())
+    registration = signup.register(seminar, attendee())
     db.session.commit()
-    return signups.manage_token(registration)
+    return signup.manage_token(registration)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from tests.conftest import DIET_QUESTION, attendee, log_in
 from tests.test_editor import form_data
@@ -105,7 +105,7 @@ def test_hostile_attendee_is_plain_text_on_every_organiser_page(
     seminar = seminar_factory(organization=organizer.organizations[0], questions=[DIET_QUESTION])
     diet = seminar.questions[0]
     diet.kind = "short_text"
-    registration = signups.register(
+    registration = signup.register(
         seminar,
         attendee(
             name=HOSTILE_NAME,

@@ -1,6 +1,6 @@
 """Reading people out of pasted email lines and CSV files (no database involved)."""
 
-from seminars.importing import Problem, decode_csv, parse_csv, parse_pasted
+from seminars.organising.importing import Problem, decode_csv, parse_csv, parse_pasted
 
 MESSY_PASTE = """\
 Anna Andersson <anna@kommun.se>, Nyköpings kommun

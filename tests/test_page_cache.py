@@ -14,7 +14,7 @@ import time_machine
 from flask import g, template_rendered
 from sqlalchemy import func, insert, select, update
 
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import (
     Organization,
@@ -60,10 +60,10 @@ def test_second_view_is_not_rendered_again_and_seats_stay_live(app, client, semi
     with renders(app) as rendered:
         assert "3 platser kvar" in page(client, seminar)
         assert "3 platser kvar" in page(client, seminar)
-        signups.register(seminar, attendee("a@example.org"))
+        signup.register(seminar, attendee("a@example.org"))
         db.session.commit()
         assert "2 platser kvar" in page(client, seminar)
-        signups.register(seminar, attendee("b@example.org"))
+        signup.register(seminar, attendee("b@example.org"))
         db.session.commit()
         assert "1 plats kvar" in page(client, seminar)
     # One full render; signups change only the number, filled in per view.
@@ -73,7 +73,7 @@ def test_second_view_is_not_rendered_again_and_seats_stay_live(app, client, semi
 def test_the_last_seat_turns_the_form_into_the_waiting_list(client, seminar_factory):
     seminar = seminar_factory(capacity=1)
     assert "Anmäl dig till väntelistan" not in page(client, seminar)
-    signups.register(seminar, attendee("a@example.org"))
+    signup.register(seminar, attendee("a@example.org"))
     db.session.commit()
     full = page(client, seminar)
     assert "Fullbokat – väntelista öppen" in full
@@ -159,7 +159,7 @@ def test_a_renamed_cohost_shows_on_every_seminar_it_cohosts(client, seminar_fact
 def test_a_signup_does_not_count_as_a_change(seminar_factory):
     seminar = seminar_factory()
     version = seminar.content_version
-    signups.register(seminar, attendee())
+    signup.register(seminar, attendee())
     db.session.commit()
     db.session.refresh(seminar)
     assert seminar.content_version == version
@@ -218,7 +218,7 @@ def test_with_debug_every_view_renders_the_template_again(app, client, seminar_f
 
 
 def test_the_cache_keeps_the_most_recently_used_pages_only(app):
-    from seminars.pagecache import PageCache
+    from seminars.web.pagecache import PageCache
 
     pages, renders_of = PageCache(size=2), []
 
@@ -282,7 +282,7 @@ def reused_states(app):
 
 
 def test_a_state_is_reused_until_it_is_max_age_old(app, client, seminar_factory, reused_states):
-    from seminars import pagecache
+    from seminars.web import pagecache
 
     seminar = seminar_factory(capacity=3)
     assert "3 platser kvar" in page(client, seminar)
@@ -386,9 +386,9 @@ def test_a_page_changed_again_and_again_asks_to_send_again(client, seminar_facto
     seminar = seminar_factory()
 
     def changed(*args, **kwargs):
-        raise signups.SeminarChanged(seminar.slug)
+        raise signup.SeminarChanged(seminar.slug)
 
-    monkeypatch.setattr(signups, "sign_up", changed)
+    monkeypatch.setattr(signup, "sign_up", changed)
     data = {"name": "Bo Berg", "email": "bo@x.org"}
     response = client.post(f"/seminars/{seminar.slug}/register", data=data)
     assert response.status_code == 409

@@ -7,7 +7,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import event, func, select
 
-from seminars import registration as signups
+from seminars import signup
 from seminars.database import READ_ONLY
 from seminars.extensions import db
 from seminars.models import Registration, SeminarStatus, Status
@@ -21,7 +21,7 @@ def english(client):
     return client
 
 
-def signup(client, seminar, **fields):
+def post_signup(client, seminar, **fields):
     return client.post(f"/seminars/{seminar.slug}/register", data={**SIGNUP, **fields})
 
 
@@ -53,7 +53,7 @@ def test_list_in_english(client, seminar_factory):
 
 def test_list_states_full_closed_and_past(client, seminar_factory):
     full = seminar_factory(title="Full", capacity=1)
-    signups.register(full, attendee())
+    signup.register(full, attendee())
     seminar_factory(title="Closed", registration_closes_at=datetime.now(UTC) - timedelta(days=1))
     past = datetime.now(UTC) - timedelta(days=30)
     seminar_factory(title="Last year", starts_at=past)
@@ -84,12 +84,12 @@ def test_seminar_page_shows_what_a_person_needs(client, seminar_factory):
 def test_draft_seminar_is_not_public(client, seminar_factory):
     seminar = seminar_factory(status=SeminarStatus.DRAFT)
     assert client.get(f"/seminars/{seminar.slug}").status_code == 404
-    assert signup(client, seminar).status_code == 404
+    assert post_signup(client, seminar).status_code == 404
 
 
 def test_signup_redirects_to_attendee_page(client, seminar_factory):
     seminar = seminar_factory()
-    page = client.get(manage_path(signup(client, seminar))).get_data(as_text=True)
+    page = client.get(manage_path(post_signup(client, seminar))).get_data(as_text=True)
     assert "Du är anmäld" in page
     assert "Åsa Plesner" in page
     registration = db.session.scalar(select(Registration))
@@ -102,27 +102,27 @@ def test_signup_redirects_to_attendee_page(client, seminar_factory):
 
 def test_signup_in_english_remembers_language(client, seminar_factory):
     seminar = seminar_factory()
-    page = english(client).get(manage_path(signup(client, seminar))).get_data(as_text=True)
+    page = english(client).get(manage_path(post_signup(client, seminar))).get_data(as_text=True)
     assert "You are registered" in page
     assert db.session.scalar(select(Registration.language)) == "en"
 
 
 def test_full_seminar_puts_signup_on_waiting_list_with_position(client, seminar_factory):
     seminar = seminar_factory(capacity=1)
-    signups.register(seminar, attendee("first@example.org"))
+    signup.register(seminar, attendee("first@example.org"))
     db.session.commit()
-    page = client.get(manage_path(signup(client, seminar))).get_data(as_text=True)
+    page = client.get(manage_path(post_signup(client, seminar))).get_data(as_text=True)
     assert "Du står på väntelistan – plats 1 av 1" in page
 
 
 def test_full_seminar_without_waiting_list_says_fully_booked(client, seminar_factory):
     seminar = seminar_factory(capacity=1, waitlist_enabled=False)
-    signups.register(seminar, attendee("first@example.org"))
+    signup.register(seminar, attendee("first@example.org"))
     db.session.commit()
     assert "Seminariet är fullbokat." in client.get(f"/seminars/{seminar.slug}").get_data(
         as_text=True
     )
-    response = signup(client, seminar)
+    response = post_signup(client, seminar)
     assert response.status_code == 409
     assert db.session.scalar(select(func.count(Registration.id))) == 1
 
@@ -142,7 +142,7 @@ def test_bad_input_is_shown_back_with_a_message_and_nothing_is_lost(
     client, seminar_factory, fields, message
 ):
     seminar = seminar_factory()
-    response = signup(
+    response = post_signup(
         client,
         seminar,
         **{**fields, "organization": fields.get("organization", "Nyköpings kommun")},
@@ -159,7 +159,7 @@ def test_bad_input_is_shown_back_with_a_message_and_nothing_is_lost(
 
 def test_html_in_a_name_is_escaped_on_the_attendee_page(client, seminar_factory):
     seminar = seminar_factory()
-    page = client.get(manage_path(signup(client, seminar, name="<b>Anna</b>"))).get_data(
+    page = client.get(manage_path(post_signup(client, seminar, name="<b>Anna</b>"))).get_data(
         as_text=True
     )
     assert "&lt;b&gt;Anna&lt;/b&gt;" in page and "<b>Anna</b>" not in page
@@ -168,10 +168,10 @@ def test_html_in_a_name_is_escaped_on_the_attendee_page(client, seminar_factory)
 def test_health_answers_need_consent(client, seminar_factory):
     seminar = seminar_factory(questions=[DIET_QUESTION])
     field = f"q{seminar.questions[0].id}"
-    refused = signup(client, seminar, **{field: "Glutenfri"})
+    refused = post_signup(client, seminar, **{field: "Glutenfri"})
     assert refused.status_code == 422
     assert "Kryssa i rutan för samtycke" in refused.get_data(as_text=True)
-    accepted = signup(client, seminar, **{field: "Glutenfri", "health_consent": "y"})
+    accepted = post_signup(client, seminar, **{field: "Glutenfri", "health_consent": "y"})
     manage_path(accepted)
     assert db.session.scalar(select(Registration.answers)) == {
         str(seminar.questions[0].id): "Glutenfri"
@@ -183,15 +183,17 @@ def test_required_question_and_invalid_choice(client, seminar_factory):
         questions=[{"text": "På plats?", "kind": "choice", "choices": "Ja\nNej", "required": True}]
     )
     field = f"q{seminar.questions[0].id}"
-    assert signup(client, seminar).status_code == 422
-    assert signup(client, seminar, **{field: "Kanske"}).status_code == 422
-    manage_path(signup(client, seminar, **{field: "Ja"}))
+    assert post_signup(client, seminar).status_code == 422
+    assert post_signup(client, seminar, **{field: "Kanske"}).status_code == 422
+    manage_path(post_signup(client, seminar, **{field: "Ja"}))
 
 
 def test_same_email_again_sends_link_and_reveals_nothing(client, seminar_factory):
     seminar = seminar_factory()
-    manage_path(signup(client, seminar, organization="Hemlig organisation"))
-    again = signup(client, seminar, email="ASA@example.org", name="Someone else", organization="")
+    manage_path(post_signup(client, seminar, organization="Hemlig organisation"))
+    again = post_signup(
+        client, seminar, email="ASA@example.org", name="Someone else", organization=""
+    )
     page = again.get_data(as_text=True)
     assert again.status_code == 200
     assert "Titta i din e-post" in page
@@ -212,13 +214,13 @@ def test_no_signup_form_when_closed_or_cancelled(client, seminar_factory, fields
     page = client.get(f"/seminars/{seminar.slug}").get_data(as_text=True)
     assert 'name="email"' not in page
     assert ("Seminariet är inställt" in page) or ("Anmälan till seminariet är stängd" in page)
-    assert signup(client, seminar).status_code == 409
+    assert post_signup(client, seminar).status_code == 409
     assert db.session.scalar(select(func.count(Registration.id))) == 0
 
 
 def test_attendee_changes_answers(client, seminar_factory):
     seminar = seminar_factory()
-    path = manage_path(signup(client, seminar))
+    path = manage_path(post_signup(client, seminar))
     response = client.post(path, data={"name": "Åsa P.", "organization": "Tankesmedjan Balans"})
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -228,8 +230,8 @@ def test_attendee_changes_answers(client, seminar_factory):
 
 def test_attendee_cancels_with_confirmation_and_first_waiting_moves_up(client, seminar_factory):
     seminar = seminar_factory(capacity=1)
-    path = manage_path(signup(client, seminar))
-    waiting = signups.register(seminar, attendee("next@example.org"))
+    path = manage_path(post_signup(client, seminar))
+    waiting = signup.register(seminar, attendee("next@example.org"))
     db.session.commit()
     confirm_page = client.get(f"{path}/cancel").get_data(as_text=True)
     assert "Ja, avboka mig" in confirm_page
@@ -243,7 +245,7 @@ def test_attendee_cancels_with_confirmation_and_first_waiting_moves_up(client, s
 
 def test_attendee_deletes_own_data(client, seminar_factory):
     seminar = seminar_factory()
-    path = manage_path(signup(client, seminar))
+    path = manage_path(post_signup(client, seminar))
     page = client.post(f"{path}/delete").get_data(as_text=True)
     assert "Dina uppgifter är raderade" in page
     registration = db.session.scalar(select(Registration))
@@ -254,7 +256,7 @@ def test_attendee_deletes_own_data(client, seminar_factory):
 def test_unknown_token_is_404_and_pages_never_leak_the_token(client, seminar_factory):
     assert client.get("/r/" + "x" * 43).status_code == 404
     seminar = seminar_factory()
-    response = client.get(manage_path(signup(client, seminar)))
+    response = client.get(manage_path(post_signup(client, seminar)))
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
@@ -304,7 +306,7 @@ def test_a_signup_holds_the_write_lock_only_for_the_write(client, seminar_factor
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL locks only the seminar's row, and only in the write")
     seminar = seminar_factory(capacity=1, waitlist_enabled=False)
-    signups.register(seminar, attendee("first@example.org"))
+    signup.register(seminar, attendee("first@example.org"))
     db.session.commit()
     path = f"/seminars/{seminar.slug}/register"
     db.session.remove()  # the test's own transaction must not be the one the view uses

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from seminars import purge
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import OutboxMessage, PurgeRun, Registration, Status
+from seminars.organising import purge
 
 from .conftest import DIET_QUESTION, attendee
 
@@ -22,12 +22,12 @@ def _seminar_ended(seminar_factory, days_ago: float, **fields):
     ends_at = NOW - timedelta(days=days_ago)
     seminar = seminar_factory(starts_at=ends_at - timedelta(hours=3), capacity=1, **fields)
     signed_up = seminar.starts_at - timedelta(days=10)
-    confirmed = signups.register(
+    confirmed = signup.register(
         seminar,
         attendee("kim@example.org", "Kim Berg", answers={}),
         now=signed_up,
     )
-    waiting = signups.register(seminar, attendee("lo@example.org", "Lo Ek"), now=signed_up)
+    waiting = signup.register(seminar, attendee("lo@example.org", "Lo Ek"), now=signed_up)
     db.session.commit()
     return seminar, confirmed, waiting
 
@@ -91,7 +91,7 @@ def test_health_answers_and_sent_mail_addresses_go_too(seminar_factory):
     ends_at = NOW - timedelta(days=120)
     seminar = seminar_factory(starts_at=ends_at - timedelta(hours=3), questions=[DIET_QUESTION])
     question_id = str(seminar.questions[0].id)
-    registration = signups.register(
+    registration = signup.register(
         seminar,
         attendee(answers={question_id: "Glutenfri"}),
         now=seminar.starts_at - timedelta(days=3),
@@ -122,7 +122,7 @@ def test_every_run_is_logged_even_when_nothing_is_due(seminar_factory, caplog):
 
 def test_manage_link_stops_working_after_the_purge(client, seminar_factory):
     _, confirmed, _ = _seminar_ended(seminar_factory, days_ago=100)
-    token = signups.manage_token(confirmed)
+    token = signup.manage_token(confirmed)
     assert client.get(f"/r/{token}").status_code == 200
     purge.purge(NOW)
     db.session.commit()

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, insert
 
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import ProgramItem, Registration, Speaker, Status
 from tests.conftest import DIET_QUESTION, attendee, log_in
@@ -129,7 +129,7 @@ def test_a_signups_duplicate_check_reads_the_unique_index(seminar_factory):
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        signups.sign_up(seminar_id, attendee("anna@example.org"), content_version=version)
+        signup.sign_up(seminar_id, attendee("anna@example.org"), content_version=version)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     statement, parameters = next((s, p) for s, p in executed if "registration.email_key" in s)

@@ -5,14 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import OutboxMessage, Registration, Seminar, SeminarStatus, Status
 from tests.conftest import attendee
 
 
 def register(seminar, email, **fields):
-    registration = signups.register(seminar, attendee(email, **fields))
+    registration = signup.register(seminar, attendee(email, **fields))
     db.session.commit()
     return registration
 
@@ -30,7 +30,7 @@ def test_signups_beyond_capacity_join_waiting_list_in_arrival_order(seminar_fact
     people = [register(seminar, f"p{i}@example.org") for i in range(5)]
     assert [p.status for p in people] == [Status.CONFIRMED] * 2 + [Status.WAITING] * 3
     assert seminar.seats_taken == 2
-    assert [signups.waiting_position(p) for p in people[2:]] == [(1, 3), (2, 3), (3, 3)]
+    assert [signup.waiting_position(p) for p in people[2:]] == [(1, 3), (2, 3), (3, 3)]
 
 
 def test_confirmation_and_waiting_mail_are_queued_with_the_signup(seminar_factory):
@@ -44,8 +44,8 @@ def test_confirmation_and_waiting_mail_are_queued_with_the_signup(seminar_factor
 def test_full_seminar_without_waiting_list_refuses(seminar_factory):
     seminar = seminar_factory(capacity=1, waitlist_enabled=False)
     register(seminar, "a@example.org")
-    with pytest.raises(signups.SeminarFull):
-        signups.register(seminar, attendee("b@example.org"))
+    with pytest.raises(signup.SeminarFull):
+        signup.register(seminar, attendee("b@example.org"))
     db.session.rollback()
     assert db.session.scalar(select(func.count(Registration.id))) == 1
 
@@ -55,7 +55,7 @@ def test_cancel_promotes_first_waiting(seminar_factory):
     confirmed = register(seminar, "a@example.org")
     first_in_line = register(seminar, "b@example.org")
     second_in_line = register(seminar, "c@example.org")
-    promoted = signups.cancel(confirmed)
+    promoted = signup.cancel(confirmed)
     db.session.commit()
     assert promoted == [first_in_line]
     assert (confirmed.status, first_in_line.status, second_in_line.status) == (
@@ -66,14 +66,14 @@ def test_cancel_promotes_first_waiting(seminar_factory):
     assert seminar.seats_taken == 1
     assert "promoted" in outbox_kinds(first_in_line)
     assert "cancelled" in outbox_kinds(confirmed)
-    assert signups.waiting_position(second_in_line) == (1, 1)
+    assert signup.waiting_position(second_in_line) == (1, 1)
 
 
 def test_cancelling_a_waiting_registration_frees_no_seat(seminar_factory):
     seminar = seminar_factory(capacity=1)
     register(seminar, "a@example.org")
     waiting = register(seminar, "b@example.org")
-    assert signups.cancel(waiting) == []
+    assert signup.cancel(waiting) == []
     db.session.commit()
     assert seminar.seats_taken == 1
 
@@ -82,8 +82,8 @@ def test_cancelling_twice_changes_nothing(seminar_factory):
     seminar = seminar_factory(capacity=1)
     confirmed = register(seminar, "a@example.org")
     register(seminar, "b@example.org")
-    signups.cancel(confirmed)
-    assert signups.cancel(confirmed) == []
+    signup.cancel(confirmed)
+    assert signup.cancel(confirmed) == []
     db.session.commit()
     assert seminar.seats_taken == 1
 
@@ -91,8 +91,8 @@ def test_cancelling_twice_changes_nothing(seminar_factory):
 def test_same_email_in_other_case_is_already_registered_and_gets_link_again(seminar_factory):
     seminar = seminar_factory()
     first = register(seminar, "Anna@Example.org")
-    with pytest.raises(signups.AlreadyRegistered) as raised:
-        signups.register(seminar, attendee("  anna@EXAMPLE.org "))
+    with pytest.raises(signup.AlreadyRegistered) as raised:
+        signup.register(seminar, attendee("  anna@EXAMPLE.org "))
     db.session.commit()
     assert raised.value.registration.id == first.id
     assert db.session.scalar(select(func.count(Registration.id))) == 1
@@ -102,7 +102,7 @@ def test_same_email_in_other_case_is_already_registered_and_gets_link_again(semi
 def test_signing_up_again_after_cancelling_is_allowed(seminar_factory):
     seminar = seminar_factory()
     first = register(seminar, "anna@example.org")
-    signups.cancel(first)
+    signup.cancel(first)
     db.session.commit()
     again = register(seminar, "anna@example.org")
     assert again.id != first.id and again.status == Status.CONFIRMED
@@ -121,8 +121,8 @@ def test_signing_up_again_after_cancelling_is_allowed(seminar_factory):
 )
 def test_no_signup_outside_the_registration_window(seminar_factory, fields):
     seminar = seminar_factory(**fields)
-    with pytest.raises(signups.RegistrationClosed):
-        signups.register(seminar, attendee())
+    with pytest.raises(signup.RegistrationClosed):
+        signup.register(seminar, attendee())
     db.session.commit()  # even a caller that commits after a refusal takes no seat
     assert seats_taken(seminar) == 0
 
@@ -140,16 +140,16 @@ def test_a_refused_signup_takes_no_seat(seminar_factory, public):
     register(seminar, "anna@example.org")
     seminar_id, version = seminar.id, seminar.content_version
     refusals = [
-        (signups.AlreadyRegistered, attendee("ANNA@example.org"), version),
-        (signups.SeminarChanged, attendee("bo@example.org"), version + 1),
+        (signup.AlreadyRegistered, attendee("ANNA@example.org"), version),
+        (signup.SeminarChanged, attendee("bo@example.org"), version + 1),
     ]
     for error, person, seen in refusals if public else refusals[:1]:
         with pytest.raises(error):
             if public:
                 db.session.commit()  # sign_up writes on a connection of its own
-                signups.sign_up(seminar_id, person, content_version=seen)
+                signup.sign_up(seminar_id, person, content_version=seen)
             else:
-                signups.register(seminar_id, person, by_organizer=True)
+                signup.register(seminar_id, person, by_organizer=True)
         db.session.commit()
         assert seats_taken(seminar) == 1
     assert db.session.scalar(select(func.count(Registration.id))) == 1
@@ -159,19 +159,19 @@ def test_manage_token_is_long_random_and_stored_only_hashed(seminar_factory):
     seminar = seminar_factory()
     one = register(seminar, "a@example.org")
     two = register(seminar, "b@example.org")
-    token = signups.manage_token(one)
+    token = signup.manage_token(one)
     assert len(token) >= 43  # 256 bits, base64url
-    assert token != signups.manage_token(two)
+    assert token != signup.manage_token(two)
     assert token not in (one.token_hash, one.token_salt)
-    assert signups.registration_for_token(token) is one
-    assert signups.registration_for_token(token[:-1] + "x") is None
+    assert signup.registration_for_token(token) is one
+    assert signup.registration_for_token(token[:-1] + "x") is None
 
 
 def test_delete_own_data_erases_person_and_gives_seat_to_next(seminar_factory):
     seminar = seminar_factory(capacity=1)
     leaving = register(seminar, "a@example.org", name="Åsa Plesner")
     waiting = register(seminar, "b@example.org")
-    signups.delete_own_data(leaving)
+    signup.delete_own_data(leaving)
     db.session.commit()
     assert (leaving.name, leaving.email, leaving.organization, leaving.answers) == ("", "", "", {})
     assert leaving.status == Status.CANCELLED
@@ -189,7 +189,7 @@ def test_raising_capacity_promotes_in_order(seminar_factory):
     c = register(seminar, "c@example.org")
     d = register(seminar, "d@example.org")
     seminar.capacity = 3
-    promoted = signups.promote_from_waiting_list(seminar)
+    promoted = signup.promote_from_waiting_list(seminar)
     db.session.commit()
     assert promoted == [b, c]
     assert d.status == Status.WAITING
@@ -199,7 +199,7 @@ def test_the_registration_returned_is_the_row_stored(seminar_factory):
     # register() inserts with plain SQL and hands back an object without reading it back:
     # it must hold exactly what a fresh read of the row gives.
     seminar_id = seminar_factory(capacity=1).id
-    returned = signups.register(seminar_id, attendee("Anna@Example.org", organization="Vision"))
+    returned = signup.register(seminar_id, attendee("Anna@Example.org", organization="Vision"))
     db.session.commit()
     fields = [c.key for c in Registration.__table__.c]
     held = {name: getattr(returned, name) for name in fields}
@@ -212,8 +212,8 @@ def test_the_registration_returned_is_the_row_stored(seminar_factory):
 
 def test_a_loaded_seminar_keeps_its_seat_count_in_step(seminar_factory):
     seminar = seminar_factory(capacity=1)
-    signups.register(seminar, attendee("a@example.org"))
-    signups.register(seminar, attendee("b@example.org"))
+    signup.register(seminar, attendee("a@example.org"))
+    signup.register(seminar, attendee("b@example.org"))
     assert seminar.seats_taken == 1 and seminar.seats_left == 0
 
 
@@ -224,5 +224,5 @@ def test_a_change_not_yet_flushed_counts_for_the_signup(seminar_factory):
     register(seminar, "a@example.org")
     seminar_id = seminar.id  # loaded again after the commit
     seminar.capacity = 2  # an organiser raises the capacity and adds someone at once
-    added = signups.register(seminar_id, attendee("b@example.org"), by_organizer=True)
+    added = signup.register(seminar_id, attendee("b@example.org"), by_organizer=True)
     assert added.status == Status.CONFIRMED

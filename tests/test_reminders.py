@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from seminars import dates, delivery, reminders
-from seminars import registration as signups
+from seminars import dates, signup
 from seminars.extensions import db
+from seminars.mail import delivery, reminders
 from seminars.models import OutboxMessage, OutboxStatus, Status
 from tests.conftest import attendee
 from tests.mail_helpers import event_of, html_of, links_in, manage_path, text_of
@@ -25,7 +25,7 @@ def app(mail_app):
 
 
 def sign_up(seminar, email, at, **fields):
-    registration = signups.register(seminar, attendee(email, **fields), now=at)
+    registration = signup.register(seminar, attendee(email, **fields), now=at)
     db.session.commit()
     return registration
 
@@ -148,7 +148,7 @@ def test_reminders_go_to_confirmed_people_only_and_once(seminar_factory):
     leaving = sign_up(seminar, "b@example.org", at=signup_time)
     sign_up(seminar, "c@example.org", at=signup_time)  # waiting, then promoted
     sign_up(seminar, "d@example.org", at=signup_time)  # still waiting
-    signups.cancel(leaving, now=signup_time)
+    signup.cancel(leaving, now=signup_time)
     db.session.commit()
 
     due = starts - timedelta(days=1)

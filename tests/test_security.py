@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seminars import create_app
-from seminars import registration as signups
+from seminars import create_app, signup
 from seminars.config import DEFAULT_SECRET_KEY
 from seminars.extensions import db
 from seminars.models import Organization, Seminar, SeminarStatus
@@ -41,9 +40,9 @@ def test_policy_allows_nothing_inline_and_no_framing():
 
 
 def test_manage_link_never_leaks_in_referer_or_cache(client, seminar_factory):
-    registration = signups.register(seminar_factory(), attendee())
+    registration = signup.register(seminar_factory(), attendee())
     db.session.commit()
-    token = signups.manage_token(registration)
+    token = signup.manage_token(registration)
     for path in (f"/r/{token}", f"/r/{token}/cancel", f"/r/{token}/delete"):
         response = client.get(path)
         assert response.status_code == 200

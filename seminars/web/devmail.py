@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from .. import devmail
+from seminars.mail import devmail
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/mailbox")
 

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..extensions import db
+from seminars.extensions import db
+from seminars.organising import access
 
 MESSAGES = {
     400: (_l("Something in the request was wrong"), _l("Please go back and try again.")),
@@ -48,6 +49,10 @@ def init_app(app: Flask) -> None:
         heading = _l("The form expired")
         explanation = _l("Please go back, reload the page and send the form again.")
         return render_template("errors/error.html", heading=heading, explanation=explanation), 400
+
+    @app.errorhandler(access.NotFound)
+    def not_found(error: access.NotFound):
+        return _page(404)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from flask import Flask, Response, current_app, request
 
-from ..config import DEFAULT_SECRET_KEY
-from ..extensions import limiter
+from seminars.config import DEFAULT_SECRET_KEY
+from seminars.extensions import limiter
 
 # No 'unsafe-inline': templates carry no inline scripts or style attributes
 # (tests/test_security.py scans them), so injected markup cannot run or restyle the page.

@@ -22,10 +22,10 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from seminars import accounts
-from seminars import registration as signups
+from seminars import signup
 from seminars.extensions import db
 from seminars.models import Organization, Registration, Seminar, SeminarStatus, Status, utcnow
+from seminars.organising import accounts
 from tests.browser.conftest import DESKTOP, FULL_SEMINAR, OPEN_SEMINAR, PHONE, SENSITIVE_SEMINAR
 
 AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text()
@@ -109,17 +109,17 @@ def _make_fixtures(app: Flask) -> Fixtures:
         # A health answer, so the organiser's views show the consented, sensitive kind too.
         diet = next(q for q in open_seminar.questions if q.sensitive)
         answers = {str(diet.id): (diet.choice_list or ["Vegetarisk"])[0]}
-        confirmed = signups.register(
+        confirmed = signup.register(
             open_seminar,
-            signups.Attendee("Åsa Plesner", "asa@example.org", "Balans", answers=answers),
+            signup.Attendee("Åsa Plesner", "asa@example.org", "Balans", answers=answers),
         )
-        deletable = signups.register(
-            open_seminar, signups.Attendee("Lo Ek", "lo@example.org", "Vision")
+        deletable = signup.register(
+            open_seminar, signup.Attendee("Lo Ek", "lo@example.org", "Vision")
         )
-        cancelled = signups.register(
-            open_seminar, signups.Attendee("Kim Berg", "kim@example.org", "Unionen")
+        cancelled = signup.register(
+            open_seminar, signup.Attendee("Kim Berg", "kim@example.org", "Unionen")
         )
-        signups.cancel(cancelled)
+        signup.cancel(cancelled)
         waiting = db.session.scalars(
             select(Registration)
             .where(Registration.seminar_id == full.id, Registration.status == Status.WAITING)
@@ -143,10 +143,10 @@ def _make_fixtures(app: Flask) -> Fixtures:
             draft_seminar_id=draft.id,
             closed_slug="stangd-anmalan",
             cancelled_slug="installt-seminarium",
-            confirmed_token=signups.manage_token(confirmed),
-            waiting_token=signups.manage_token(waiting),
-            cancelled_token=signups.manage_token(cancelled),
-            deletable_token=signups.manage_token(deletable),
+            confirmed_token=signup.manage_token(confirmed),
+            waiting_token=signup.manage_token(waiting),
+            cancelled_token=signup.manage_token(cancelled),
+            deletable_token=signup.manage_token(deletable),
             confirmed_id=confirmed.id,
             reset_token=accounts.reset_token(admin),
         )

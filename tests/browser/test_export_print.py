@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from seminars import demo
-from seminars import registration as signups
+from seminars import demo, signup
 from seminars.extensions import db
 from seminars.models import Seminar
 
@@ -50,8 +49,8 @@ def malmo_seminar_id(live_server) -> int:
             select(Seminar).where(Seminar.slug == SENSITIVE_SEMINAR)
         ).scalar_one()
         for number, (name, organization) in enumerate(LONG_NAMES):
-            person = signups.Attendee(name, f"p{number}@example.org", organization)
-            signups.register(seminar, person, by_organizer=True)
+            person = signup.Attendee(name, f"p{number}@example.org", organization)
+            signup.register(seminar, person, by_organizer=True)
         db.session.commit()
         return seminar.id
 

@@ -1,0 +1,551 @@
+"""Attendee lists that leave the app: CSV and XLSX files, the printed sign-in list, name
+badges and the catering summary.
+
+No Flask here: callers pass a SQLAlchemy session and a `translate` function (the view's
+gettext), and get rows, bytes or plain summaries back.
+
+Formula safety (DESIGN guarantee 7) is decided in `neutralise`, for every export:
+
+1. Cleaning first: control characters are removed; tabs and line breaks become a space; the
+   value is trimmed. So no cell starts with TAB or CR, and the check below sees the same first
+   character a spreadsheet would see after it trims the cell.
+2. A value starting with `=` or `@` is always neutralised.
+3. A value starting with `+` or `-` is left as it is only when it is number-like (the rest is
+   digits, spaces, parentheses and hyphens, with at least one digit: `+46 70 123 45 67`) or
+   word-like (the rest is only letters, spaces, hyphens, apostrophes and full stops: `-Anna-`,
+   a lone `-`). Neither can call a function or combine values, so a spreadsheet that reads
+   them as a formula can do no harm. Anything else (`-1+2`, `+SUM(1)`, `-A1`) is neutralised.
+
+In CSV, neutralised means a leading apostrophe: Excel and LibreOffice then show the text
+(apostrophe included) instead of computing it. In XLSX, every text cell is written as a
+string (never a formula), and a neutralised one also gets Excel's "quote prefix" flag so that
+editing the cell does not turn it into a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from seminars.database import READ_ONLY
+from seminars.dates import to_local_naive
+from seminars.models import STATUS_FILTERS, Question, QuestionKind, Registration, Seminar, Status
+from seminars.text import swedish_sort_key, without_control_characters
+
+Translate = Callable[[str], str]
+
+
+def N_(message: str) -> str:
+    """Marks text for the translation catalogue; the caller's `translate` translates it."""
+    return message
+
+
+def _same(message: str) -> str:
+    return message
+
+
+DEFAULT_STATUS_FILTER = "confirmed"
+
+HEADINGS = (
+    N_("Name"),
+    N_("Email"),
+    N_("Organisation"),
+    N_("Status"),
+    N_("Registered at"),
+    N_("Checked in"),
+)
+STATUS_LABELS = {
+    Status.CONFIRMED: N_("Confirmed"),
+    Status.WAITING: N_("Waiting list"),
+    Status.CANCELLED: N_("Registration cancelled"),
+}
+YES_NO_LABELS = {"yes": N_("Yes"), "no": N_("No")}
+
+# Rows fetched from the database at a time, so memory stays flat (see `_read`).
+BATCH_SIZE = 1000
+
+# --- cleaning and formula safety -------------------------------------------------------------
+
+_SPACING = re.compile(r"[\t\n\r\v\f\x1c-\x1f\x85\u2028\u2029]+")
+_NUMBER_LIKE = re.compile(r"[+-][\d\s()-]*\d[\d\s()-]*")
+_WORD_LIKE = re.compile(r"[+-](?:[^\W\d_]|[\s'’.-])*")
+_FORMULA_STARTS = ("=", "@", "+", "-")
+
+
+def clean(value: object) -> str:
+    """Text without control characters, on one line, trimmed; None becomes ""."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.isprintable():  # the common case, checked in C: nothing to remove
+        return text.strip()
+    return without_control_characters(_SPACING.sub(" ", text)).strip()
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet could read this (already cleaned) text as a formula."""
+    if not text.startswith(_FORMULA_STARTS):
+        return False
+    if text[0] in "+-":
+        return not (_NUMBER_LIKE.fullmatch(text) or _WORD_LIKE.fullmatch(text))
+    return True
+
+
+def neutralise(value: object) -> str:
+    """The value as CSV cell text: cleaned, with an apostrophe in front if formula-like."""
+    text = clean(value)
+    return "'" + text if is_formula_like(text) else text
+
+
+# --- what an export holds --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerColumn:
+    """What an export needs of a custom question, read up front so that streaming rows
+    never touches an ORM object (which would reopen the request's transaction)."""
+
+    key: str
+    kind: QuestionKind
+    heading: str
+
+    @classmethod
+    def of(cls, question: Question) -> AnswerColumn:
+        return cls(key=str(question.id), kind=question.kind, heading=clean(question.text))
+
+    def text(self, answers: dict[str, Any] | None, translate: Translate) -> str:
+        """The attendee's answer as a person reads it ("Ja", not "yes")."""
+        answer = clean((answers or {}).get(self.key))
+        if self.kind == QuestionKind.YES_NO and answer in YES_NO_LABELS:
+            return translate(YES_NO_LABELS[answer])
+        return answer
+
+
+@dataclass(frozen=True)
+class Table:
+    """One export: headings, then one row per registration in order of arrival.
+
+    A row is (name, email, organisation, status, registered at, checked in, *answers) with
+    the two times as naive Stockholm datetimes (checked in may be None). `rows` is a
+    generator that reads the database in batches, so it can be consumed once.
+    """
+
+    title: str
+    headings: list[str]
+    rows: Iterator[tuple]
+
+
+def _read(session: Session, statement) -> Iterator[Row]:
+    """The rows of `statement`, fetched `BATCH_SIZE` at a time on a read-only connection.
+
+    A connection of its own: on SQLite the session's transactions hold the write lock (BEGIN
+    IMMEDIATE, see database.py), which would stop signups for as long as a download to a slow
+    phone takes. This one begins DEFERRED and reads a consistent WAL snapshot while others
+    write. On PostgreSQL it is simply a server-side cursor.
+    """
+    with session.get_bind().connect() as connection:
+        connection.execution_options(**{READ_ONLY: True}, yield_per=BATCH_SIZE)
+        yield from connection.execute(statement)
+
+
+def registrations_table(
+    session: Session,
+    seminar: Seminar,
+    status_filter: str = DEFAULT_STATUS_FILTER,
+    translate: Translate = _same,
+) -> Table:
+    """The export of a seminar's registrations with the given status filter.
+
+    Everything needed from the seminar is read here; the rows then come from a connection of
+    their own (see `_read`), so the caller may commit before consuming them.
+    """
+    columns = [AnswerColumn.of(question) for question in seminar.questions]
+    statuses = {status: translate(label) for status, label in STATUS_LABELS.items()}
+    statement = (
+        select(
+            Registration.name,
+            Registration.email,
+            Registration.organization,
+            Registration.status,
+            Registration.created_at,
+            Registration.checked_in_at,
+            Registration.answers,
+        )
+        .where(
+            Registration.seminar_id == seminar.id,
+            Registration.status.in_(STATUS_FILTERS[status_filter]),
+        )
+        .order_by(Registration.id)
+    )
+
+    def rows() -> Iterator[tuple]:
+        for name, email, organization, status, created, checked_in, answers in _read(
+            session, statement
+        ):
+            yield (
+                name,
+                email,
+                organization,
+                statuses.get(status, status),
+                to_local_naive(created) if created else None,
+                to_local_naive(checked_in) if checked_in else None,
+                *(column.text(answers, translate) for column in columns),
+            )
+
+    headings = [translate(heading) for heading in HEADINGS]
+    headings += [column.heading for column in columns]
+    return Table(title=seminar.title, headings=headings, rows=rows())
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+# Swedish Excel splits on ";" (the list separator where "," is the decimal comma).
+SEPARATORS = {"semicolon": ";", "comma": ","}
+_CSV_ROWS_PER_CHUNK = 500
+
+
+def _csv_cell(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(" ", "minutes")  # 2026-03-14 13:05, as Excel reads a time
+    return neutralise(value)
+
+
+def csv_chunks(table: Table, delimiter: str = ";") -> Iterator[bytes]:
+    """The table as UTF-8 CSV with a BOM (so Excel reads åäö right), in chunks to stream."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow([neutralise(heading) for heading in table.headings])
+    for number, row in enumerate(table.rows, 1):
+        writer.writerow([_csv_cell(value) for value in row])
+        if number % _CSV_ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_BASE_WIDTHS = (34, 30, 32, 18, 17, 17)  # name … checked in, in characters
+
+
+def sheet_title(title: str, fallback: str = "Sheet") -> str:
+    """A valid worksheet name: at most 31 characters, none of []:*?/\\, no edge apostrophes."""
+    name = _SHEET_TITLE_FORBIDDEN.sub(" ", clean(title))
+    name = re.sub(r"\s+", " ", name)
+    if len(name) > 31:
+        # Cut at a word boundary when that keeps most of the title.
+        cut = name[:32].rfind(" ")
+        name = name[:cut] if cut >= 16 else name[:31]
+    name = name.strip().strip("'").strip()
+    return name or fallback
+
+
+def _column_widths(headings: Sequence[str]) -> list[float]:
+    """Widths fixed before the first row (write-only mode writes them first): fixed ones for
+    the known columns, and for an answer column its heading's length within 14–40."""
+    widths = list(_BASE_WIDTHS)
+    widths += [min(max(len(heading) + 2, 14), 40) for heading in headings[len(_BASE_WIDTHS) :]]
+    return widths
+
+
+def _text_cell(sheet, text: str) -> Any:
+    """A string cell; explicit only where openpyxl would guess wrong.
+
+    openpyxl stores a str as a string, except text starting with "=" (a formula) or equal to
+    an error code like "#N/A". Those, and anything else formula-like, get an explicit cell of
+    type "s" with the quote prefix; plain text stays a plain value (openpyxl's fast path).
+    """
+    if is_formula_like(text) or text in ERROR_CODES:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    return text
+
+
+def _time_cell(sheet, moment: datetime) -> Any:
+    cell = WriteOnlyCell(sheet, value=moment)
+    cell.number_format = XLSX_TIME_FORMAT
+    return cell
+
+
+def write_xlsx(table: Table, target: IO[bytes], fallback_title: str = "Sheet") -> int:
+    """Write the table as an XLSX workbook to `target`; returns the number of rows.
+
+    Write-only mode streams rows to a temporary file, and strings are written inline (no
+    shared-strings table), so memory stays flat however many registrations there are.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title(table.title, fallback_title))
+    sheet.freeze_panes = "A2"
+    # Printed from Excel: landscape, as wide as one page, the header row on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    widths = _column_widths(table.headings)
+    for number, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(number)].width = width
+    # Long question headings wrap; spreadsheets do not grow a row for that by themselves.
+    lines = max(
+        -(-len(heading) // int(width - 2))
+        for heading, width in zip(table.headings, widths, strict=True)
+    )
+    sheet.row_dimensions[1].height = 15 * lines
+
+    bold = Font(bold=True)
+    header = []
+    for heading in table.headings:
+        cell = WriteOnlyCell(sheet, value=heading)
+        cell.data_type = "s"
+        cell.font = bold
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        header.append(cell)
+    sheet.append(header)
+
+    # One formatted time cell per column, given a new value on every row: write-only mode
+    # writes a row out as it is appended, and building a styled cell per value is what
+    # would otherwise cost the most.
+    time_cells: dict[int, Any] = {}
+
+    def time_cell(column: int, moment: datetime) -> Any:
+        cell = time_cells.get(column)
+        if cell is None:
+            cell = time_cells[column] = _time_cell(sheet, moment)
+        else:
+            cell.value = moment
+        return cell
+
+    count = 0
+    for row in table.rows:
+        sheet.append(
+            [
+                time_cell(column, value)
+                if isinstance(value, datetime)
+                else None
+                if value is None
+                else _text_cell(sheet, clean(value))
+                for column, value in enumerate(row)
+            ]
+        )
+        count += 1
+    last_column = get_column_letter(len(table.headings))
+    sheet.auto_filter.ref = f"A1:{last_column}{count + 1}"
+    workbook.save(target)
+    return count
+
+
+# --- printed list and badges -----------------------------------------------------------------
+
+# Particles that belong to a surname without deciding its place: "af Kilsmark" under K.
+_PARTICLES = {"af", "av", "de", "von", "van", "der", "la", "le"}
+SORT_ORDERS = ("surname", "organisation")
+DEFAULT_SORT = "surname"
+
+
+def swedish_key(text: str) -> str:
+    """A sort key in Swedish order for a cell's text (cleaned first)."""
+    return swedish_sort_key(clean(text))
+
+
+def surname(name: str) -> str:
+    """The last word of the name ("Ögren-Wästerberg af Kilsmark" sorts under Kilsmark)."""
+    words = [word for word in clean(name).split(" ") if word.casefold() not in _PARTICLES]
+    return words[-1] if words else ""
+
+
+@dataclass(frozen=True)
+class ListedAttendee:
+    """One line of the sign-in list, one badge."""
+
+    name: str
+    organization: str
+    status: Status
+
+
+def listed_attendees(
+    session: Session,
+    seminar: Seminar,
+    status_filter: str = DEFAULT_STATUS_FILTER,
+    sort: str = DEFAULT_SORT,
+) -> list[ListedAttendee]:
+    """The registrations for the printed list and badges, sorted by surname or organisation.
+
+    Read whole (not streamed): a printed page holds what a person can read, a few hundred.
+    """
+    statement = select(Registration.name, Registration.organization, Registration.status).where(
+        Registration.seminar_id == seminar.id,
+        Registration.status.in_(STATUS_FILTERS[status_filter]),
+    )
+    listed = [
+        ListedAttendee(name=clean(name), organization=clean(organization), status=status)
+        for name, organization, status in _read(session, statement)
+    ]
+
+    def by_surname(attendee: ListedAttendee) -> tuple[str, str]:
+        return swedish_key(surname(attendee.name)), swedish_key(attendee.name)
+
+    if sort == "organisation":
+        # Attendees without an organisation go last, not first.
+        listed.sort(key=lambda a: (not a.organization, swedish_key(a.organization), *by_surname(a)))
+    else:
+        listed.sort(key=by_surname)
+    return listed
+
+
+BADGES_PER_PAGE = (8, 10)
+
+
+def badge_pages(listed: Sequence[ListedAttendee], per_page: int) -> list[list[ListedAttendee]]:
+    """The attendees in sheets of `per_page` badges, in list order."""
+    return [list(listed[start : start + per_page]) for start in range(0, len(listed), per_page)]
+
+
+def name_length_class(name: str) -> str:
+    """How long a name is for a badge: "short", "long" or "very-long" (smaller type).
+
+    Measured on the longest word too: "Wästerberg-Kilsmark" cannot wrap inside itself
+    except at its hyphen, so a long single word needs smaller type sooner.
+    """
+    longest_word = max((len(word) for word in name.split()), default=0)
+    if len(name) > 40 or longest_word > 20:
+        return "very-long"
+    if len(name) > 24 or longest_word > 14:
+        return "long"
+    return "short"
+
+
+# Longest word a badge keeps on one line; see `badge_name_words`.
+_WHOLE_WORD_MAX = 16
+
+
+def badge_name_words(name: str) -> list[tuple[str, bool]]:
+    """The words of a name, each with whether to keep it whole on one line.
+
+    Browsers break a line after any hyphen, so "Mohammed Al-Haddad Andersson" would become
+    "Mohammed Al-" / "Haddad Andersson". Keeping words whole makes lines break between words
+    first; a word too long for a line may still break at its hyphen.
+    """
+    return [(word, len(word) <= _WHOLE_WORD_MAX) for word in clean(name).split(" ") if word]
+
+
+# --- catering summary ------------------------------------------------------------------------
+
+
+@dataclass
+class AnswerCount:
+    answer: str
+    count: int = 0
+    names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class QuestionSummary:
+    """How confirmed attendees answered one question.
+
+    For choice and yes/no questions, `counts` has every option (zero counts too, so the
+    café sees "Glutenfri: 0"), then any other answers given. For text questions, `written`
+    holds (name, answer) pairs. Names and written answers are filled only when asked for.
+    """
+
+    text: str
+    sensitive: bool
+    is_choice: bool
+    counts: list[AnswerCount] = field(default_factory=list)
+    answered: int = 0
+    unanswered: int = 0
+    written: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class CateringSummary:
+    confirmed: int
+    questions: list[QuestionSummary]
+
+
+CHOICE_KINDS = (QuestionKind.CHOICE, QuestionKind.YES_NO)
+
+
+def _options(question: Question, translate: Translate) -> list[str]:
+    if question.kind == QuestionKind.YES_NO:
+        return [translate(YES_NO_LABELS["yes"]), translate(YES_NO_LABELS["no"])]
+    return [clean(option) for option in question.choice_list]
+
+
+def catering_summary(
+    session: Session,
+    seminar: Seminar,
+    *,
+    with_names: bool = False,
+    translate: Translate = _same,
+) -> CateringSummary:
+    """Counts of confirmed attendees and their answers: what the organiser sends the café.
+
+    Names (and free-text answers) are included only with `with_names`; the caller decides
+    who may ask for them and logs that they did.
+    """
+    questions = list(seminar.questions)
+    columns = [AnswerColumn.of(question) for question in questions]
+    tallies: list[Counter] = [Counter() for _ in questions]
+    names: list[dict[str, list[str]]] = [{} for _ in questions]
+    written: list[list[tuple[str, str]]] = [[] for _ in questions]
+    confirmed = 0
+    statement = select(Registration.name, Registration.answers).where(
+        Registration.seminar_id == seminar.id, Registration.status == Status.CONFIRMED
+    )
+    for name, answers in _read(session, statement):
+        confirmed += 1
+        for index, column in enumerate(columns):
+            answer = column.text(answers, translate)
+            tallies[index][answer] += 1
+            if with_names and answer:
+                if column.kind in CHOICE_KINDS:
+                    names[index].setdefault(answer, []).append(clean(name))
+                else:
+                    written[index].append((clean(name), answer))
+
+    summaries = []
+    for index, question in enumerate(questions):
+        tally = tallies[index]
+        is_choice = question.kind in CHOICE_KINDS
+        summary = QuestionSummary(
+            text=clean(question.text),
+            sensitive=question.sensitive,
+            is_choice=is_choice,
+            answered=confirmed - tally[""],
+            unanswered=tally[""],
+        )
+        if is_choice:
+            options = _options(question, translate)
+            others = sorted((a for a in tally if a and a not in options), key=swedish_key)
+            summary.counts = [
+                AnswerCount(
+                    answer, tally[answer], sorted(names[index].get(answer, []), key=swedish_key)
+                )
+                for answer in [*options, *others]
+            ]
+        elif with_names:
+            summary.written = sorted(written[index], key=lambda pair: swedish_key(pair[0]))
+        summaries.append(summary)
+    return CateringSummary(confirmed=confirmed, questions=summaries)

@@ -1,0 +1,679 @@
+"""The organiser's attendee pages: the list, one person, adding and importing people,
+check-in at the door, messages, the email log and the audit log.
+
+Every view loads its seminar through `access.managed_seminar` (DESIGN
+guarantee 6), calls one function in `roster.py`, and commits once.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from seminars import dates, signup
+from seminars.extensions import db
+from seminars.mail import queue as outbox
+from seminars.models import (
+    AuditEvent,
+    Organization,
+    OutboxMessage,
+    OutboxStatus,
+    Registration,
+    Seminar,
+    Status,
+)
+from seminars.organising import audit, importing, roster
+from seminars.organising.access import managed_seminar, organization_ids
+from seminars.web.attendees.forms import (
+    CancelForm,
+    ImportForm,
+    MessageForm,
+    MoveUpForm,
+    NewPersonForm,
+    PersonForm,
+)
+from seminars.web.fields import ConfirmForm
+from seminars.web.i18n import current_language
+
+bp = Blueprint("attendees", __name__, url_prefix="/organizer")
+
+SEMINAR = "/seminars/<int:seminar_id>"
+MAX_SEARCH_LENGTH = 200
+EMAILS_PER_PAGE = 100
+
+STATUS_LABELS = {
+    Status.CONFIRMED: _l("Confirmed"),
+    Status.WAITING: _l("Waiting list"),
+    Status.CANCELLED: _l("Registration cancelled"),
+}
+AUDIENCE_LABELS = {
+    "confirmed": _l("Everyone with a seat"),
+    "waiting": _l("Everyone on the waiting list"),
+    "checked_in": _l("Everyone checked in"),
+    "everyone": _l("Everyone with a seat or on the waiting list"),
+}
+KIND_LABELS = {
+    "confirmed": _l("Confirmation"),
+    "waiting": _l("Waiting list"),
+    "promoted": _l("Seat from the waiting list"),
+    "cancelled": _l("Cancellation"),
+    "manage_link": _l("Link to the registration"),
+    "answers_changed": _l("Changed details"),
+    "reminder": _l("Reminder"),
+    "message": _l("Message"),
+}
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("Waiting to be sent"),
+    OutboxStatus.SENDING: _l("Being sent"),
+    OutboxStatus.SENT: _l("Sent"),
+    OutboxStatus.FAILED: _l("Failed"),
+    OutboxStatus.MISSED: _l("Not sent (too late)"),
+}
+PROBLEMS = {
+    importing.Problem.NO_EMAIL: _l("No email address"),
+    importing.Problem.INVALID_EMAIL: _l("The email address is not valid"),
+    importing.Problem.SEVERAL_EMAILS: _l(
+        "Several email addresses and other text on one line: put each person on a line of their own"
+    ),
+    importing.Problem.TOO_LONG: _l("Too long"),
+    importing.Problem.CONTROL_CHARACTERS: _l("Contains characters that cannot be used"),
+}
+ACTION_LABELS = {
+    "created": _l("Created the seminar"),
+    "edited": _l("Edited the seminar"),
+    "duplicated": _l("Duplicated the seminar"),
+    "published": _l("Published the seminar"),
+    "unpublished": _l("Unpublished the seminar"),
+    "cancelled": _l("Cancelled the seminar"),
+    "exported": _l("Exported the attendee list"),
+    "added": _l("Added a person"),
+    "edited_registration": _l("Changed a person's details"),
+    "cancelled_registration": _l("Cancelled a registration"),
+    "moved_up": _l("Moved a person from the waiting list to a seat"),
+    "imported": _l("Imported people"),
+    "checked_in": _l("Checked a person in"),
+    "check_in_undone": _l("Undid a check-in"),
+    "messaged": _l("Sent a message"),
+    "resent": _l("Sent a failed email again"),
+}
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every page here is for logged-in organisers; each view checks the seminar as well."""
+
+
+@bp.context_processor
+def formatting() -> dict:
+    # Lists show a thousand of these: strftime, not Babel, keeps that fast.
+    pattern = "%Y-%m-%d %H.%M" if current_language() == "sv" else "%Y-%m-%d %H:%M"
+    return {
+        "fmt_stamp": lambda moment: dates.local(moment).strftime(pattern) if moment else "",
+        "status_labels": STATUS_LABELS,
+        "kind_labels": KIND_LABELS,
+        "audience_labels": AUDIENCE_LABELS,
+    }
+
+
+def _search_text() -> str:
+    return (request.values.get("q") or "").strip()[:MAX_SEARCH_LENGTH]
+
+
+def _registration_or_404(seminar: Seminar, registration_id: int) -> Registration:
+    registration = roster.registration_in(seminar, registration_id)
+    if registration is None or registration.anonymised_at is not None:
+        abort(404)
+    return registration
+
+
+# ---------------------------------------------------------------------------- the list
+
+
+@bp.get(SEMINAR + "/attendees")
+def list_attendees(seminar_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    status = request.args.get("status", "all")
+    status = status if status in roster.STATUS_FILTERS else "all"
+    sort = request.args.get("sort", "status")
+    sort = sort if sort in roster.SORTS else "status"
+    descending = request.args.get("order") == "desc"
+    search = _search_text()
+    entries = roster.roster(
+        seminar,
+        search=search,
+        statuses=roster.STATUS_FILTERS[status],
+        sort=sort,
+        descending=descending,
+    )
+    listing = {"status": status, "q": search, "sort": sort, "order": "desc" if descending else ""}
+    return render_template(
+        "attendees/list.html",
+        seminar=seminar,
+        entries=entries,
+        counts=roster.counts(seminar),
+        listing=listing,
+        listing_query=urlencode({k: v for k, v in listing.items() if v}),
+        questions=[q for q in seminar.questions if not q.sensitive],
+    )
+
+
+# -------------------------------------------------------------------------- one person
+
+
+def _details_data(registration: Registration) -> dict:
+    seminar = registration.seminar
+    return {
+        "name": registration.name,
+        "organization": registration.organization,
+        "health_consent": any(
+            str(q.id) in registration.answers for q in seminar.questions if q.sensitive
+        ),
+        **{f"q{qid}": answer for qid, answer in registration.answers.items()},
+    }
+
+
+def _render_registration(
+    seminar: Seminar,
+    registration: Registration,
+    *,
+    form: PersonForm | None = None,
+    move_form: MoveUpForm | None = None,
+    move_problem: str = "",
+    status: int = 200,
+):
+    if form is None:
+        form = PersonForm.for_seminar(seminar, data=_details_data(registration))
+    position = total = 0
+    if registration.status == Status.WAITING:
+        position, total = signup.waiting_position(registration)
+    emails = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id)
+        .order_by(OutboxMessage.id.desc())
+    ).all()
+    return (
+        render_template(
+            "attendees/registration.html",
+            seminar=seminar,
+            registration=registration,
+            form=form,
+            cancel_form=CancelForm(),
+            move_form=move_form or MoveUpForm(),
+            move_problem=move_problem,
+            position=position,
+            waiting_total=total,
+            emails=emails,
+            outbox_labels=OUTBOX_STATUS_LABELS,
+            back_query=request.args.get("back", ""),
+        ),
+        status,
+    )
+
+
+@bp.get(SEMINAR + "/attendees/<int:registration_id>")
+def show_registration(seminar_id: int, registration_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    registration = _registration_or_404(seminar, registration_id)
+    return _render_registration(seminar, registration)
+
+
+@bp.post(SEMINAR + "/attendees/<int:registration_id>")
+def edit_registration(seminar_id: int, registration_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    registration = _registration_or_404(seminar, registration_id)
+    if registration.status == Status.CANCELLED:
+        abort(409)
+    form = PersonForm.for_seminar(seminar)
+    if not form.validate_on_submit():
+        return _render_registration(seminar, registration, form=form, status=422)
+    changed = roster.edit_registration(
+        registration,
+        current_user,
+        name=form.name.data,
+        organization=form.organization.data or "",
+        answers=form.answers(),
+    )
+    db.session.commit()
+    flash(_("The details are saved.") if changed else _("Nothing was changed."), "success")
+    return redirect(
+        url_for(".show_registration", seminar_id=seminar.id, registration_id=registration.id), 303
+    )
+
+
+@bp.post(SEMINAR + "/attendees/<int:registration_id>/cancel")
+def cancel_registration(seminar_id: int, registration_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    registration = _registration_or_404(seminar, registration_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    promoted = roster.cancel_registration(registration, current_user, notify=form.notify.data)
+    db.session.commit()
+    flash(_("The registration of %(name)s is cancelled.", name=registration.name), "success")
+    for person in promoted:
+        flash(_("%(name)s got the free seat from the waiting list.", name=person.name), "success")
+    return redirect(
+        url_for(".show_registration", seminar_id=seminar.id, registration_id=registration.id), 303
+    )
+
+
+@bp.post(SEMINAR + "/attendees/<int:registration_id>/confirm")
+def move_up(seminar_id: int, registration_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    registration = _registration_or_404(seminar, registration_id)
+    form = MoveUpForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        moved = roster.move_to_confirmed(
+            registration, current_user, exceed_capacity=form.exceed_capacity.data
+        )
+    except signup.SeminarFull:
+        db.session.rollback()
+        problem = _(
+            "All %(capacity)d seats are taken. Tick the box to give %(name)s a seat anyway.",
+            capacity=seminar.capacity,
+            name=registration.name,
+        )
+        return _render_registration(
+            seminar, registration, move_form=form, move_problem=problem, status=409
+        )
+    db.session.commit()
+    if moved:
+        flash(_("%(name)s now has a seat and gets an email.", name=registration.name), "success")
+    else:
+        flash(_("%(name)s is no longer on the waiting list.", name=registration.name), "error")
+    return redirect(
+        url_for(".show_registration", seminar_id=seminar.id, registration_id=registration.id), 303
+    )
+
+
+# ------------------------------------------------------------------------ adding people
+
+
+@bp.route(SEMINAR + "/attendees/new", methods=["GET", "POST"])
+def add_person(seminar_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    form = NewPersonForm.for_seminar(seminar)
+    existing = None
+    problem = ""
+    if form.validate_on_submit():
+        try:
+            registration = roster.add_person(
+                seminar,
+                form.attendee(),
+                current_user,
+                override_capacity=form.exceed_capacity.data,
+            )
+        except signup.AlreadyRegistered as error:
+            db.session.rollback()
+            existing = error.registration
+            form.email.errors.append(_("This address is already registered for the seminar."))
+        except signup.RegistrationClosed:
+            db.session.rollback()
+            problem = _("The seminar is cancelled, so nobody can be added.")
+        else:
+            db.session.commit()
+            flash(_added_message(seminar, registration), "success")
+            return redirect(
+                url_for(
+                    ".show_registration", seminar_id=seminar.id, registration_id=registration.id
+                ),
+                303,
+            )
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "attendees/new.html",
+            seminar=seminar,
+            form=form,
+            existing=existing,
+            problem=problem,
+        ),
+        status,
+    )
+
+
+def _added_message(seminar: Seminar, registration: Registration) -> str:
+    if registration.status == Status.WAITING:
+        position, _total = signup.waiting_position(registration)
+        return _(
+            "%(name)s is on the waiting list, place %(position)d: the seminar is full.",
+            name=registration.name or registration.email,
+            position=position,
+        )
+    if seminar.seats_taken > seminar.capacity:
+        return _(
+            "%(name)s has a seat beyond the capacity: %(taken)d of %(capacity)d seats taken.",
+            name=registration.name or registration.email,
+            taken=seminar.seats_taken,
+            capacity=seminar.capacity,
+        )
+    return _("%(name)s has a seat and gets a confirmation email.", name=registration.name)
+
+
+@bp.route(SEMINAR + "/attendees/import", methods=["GET", "POST"])
+def import_attendees(seminar_id: int):
+    """Paste or upload → preview (nothing written) → confirm re-reads the same text and adds."""
+    seminar = managed_seminar(current_user, seminar_id)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("attendees/import.html", seminar=seminar, form=form), status
+
+    text, source = form.text.data or "", form.source.data
+    if form.csv_file.data and form.csv_file.data.filename:
+        text, source = importing.decode_csv(form.csv_file.data.read()), "csv"
+    source = "csv" if source == "csv" else "paste"
+    if "edit" in request.form:
+        form.text.data = text
+        return render_template("attendees/import.html", seminar=seminar, form=form)
+    if not text.strip():
+        form.text.errors.append(_("Paste some lines or choose a file."))
+        return render_template("attendees/import.html", seminar=seminar, form=form), 422
+    parsed = importing.parse_csv(text) if source == "csv" else importing.parse_pasted(text)
+
+    if "confirm" in request.form:
+        result = roster.import_people(seminar, parsed, current_user)
+        db.session.commit()
+        flash(
+            ngettext(
+                "%(num)d person added (%(confirmed)d with a seat, %(waiting)d on the waiting "
+                "list).",
+                "%(num)d people added (%(confirmed)d with a seat, %(waiting)d on the waiting "
+                "list).",
+                result.added,
+                confirmed=result.confirmed,
+                waiting=result.waiting,
+            ),
+            "success",
+        )
+        return redirect(url_for(".list_attendees", seminar_id=seminar.id), 303)
+
+    return render_template(
+        "attendees/import_preview.html",
+        seminar=seminar,
+        preview=roster.preview_import(seminar, parsed),
+        text=text,
+        source=source,
+        problems=PROBLEMS,
+    )
+
+
+# ----------------------------------------------------------------------------- check-in
+
+
+def _render_check_in(seminar: Seminar, entries: list[roster.Entry], *, single: bool = False):
+    return render_template(
+        "attendees/checkin.html",
+        seminar=seminar,
+        entries=entries,
+        counts=roster.counts(seminar),
+        q=_search_text(),
+        single=single,
+    )
+
+
+@bp.get(SEMINAR + "/checkin")
+def check_in(seminar_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    return _render_check_in(seminar, roster.check_in_list(seminar, _search_text()))
+
+
+@bp.get(SEMINAR + "/checkin/<int:registration_id>")
+def check_in_person(seminar_id: int, registration_id: int):
+    """The row the QR code in the confirmation email opens."""
+    seminar = managed_seminar(current_user, seminar_id)
+    registration = _registration_or_404(seminar, registration_id)
+    if registration.status == Status.CANCELLED:
+        return _render_check_in(seminar, [], single=True)
+    position = None
+    if registration.status == Status.WAITING:
+        position = signup.waiting_position(registration)[0]
+    return _render_check_in(seminar, [roster.Entry(registration, position)], single=True)
+
+
+@bp.post(SEMINAR + "/checkin/<int:registration_id>")
+def toggle_check_in(seminar_id: int, registration_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    registration = _registration_or_404(seminar, registration_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if request.form.get("action") == "undo":
+        roster.undo_check_in(registration, current_user)
+    else:
+        try:
+            roster.check_in(registration, current_user)
+        except roster.NotConfirmed:
+            flash(
+                _("%(name)s has no seat, so cannot be checked in.", name=registration.name),
+                "error",
+            )
+    db.session.commit()
+    if request.form.get("back") == "person":
+        return redirect(
+            url_for(".check_in_person", seminar_id=seminar.id, registration_id=registration.id),
+            303,
+        )
+    return redirect(
+        url_for(".check_in", seminar_id=seminar.id, q=_search_text() or None)
+        + f"#r{registration.id}",
+        303,
+    )
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+@bp.route(SEMINAR + "/messages", methods=["GET", "POST"])
+def messages(seminar_id: int):
+    """Write → preview (shows who and what) → send; "Change" goes back to the form."""
+    seminar = managed_seminar(current_user, seminar_id)
+    form = MessageForm()
+    recipient_counts = roster.recipient_counts(seminar)
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 422
+        elif "send" in request.form and form.form_id.data:
+            return _send_message(seminar, form, recipient_counts)
+        elif "edit" not in request.form:
+            form.form_id.data = secrets.token_hex(16)
+            return render_template(
+                "attendees/message_preview.html",
+                seminar=seminar,
+                form=form,
+                recipients=recipient_counts[form.audience.data],
+            )
+    return (
+        render_template(
+            "attendees/messages.html",
+            seminar=seminar,
+            form=form,
+            recipient_counts=recipient_counts,
+            history=roster.message_history(seminar),
+        ),
+        status,
+    )
+
+
+def _send_message(seminar: Seminar, form: MessageForm, recipient_counts: dict[str, int]):
+    try:
+        count = roster.send_message(
+            seminar,
+            current_user,
+            audience=form.audience.data,
+            subject=form.subject.data,
+            body=form.body.data,
+            form_id=form.form_id.data,
+        )
+    except roster.AlreadySent:
+        db.session.rollback()
+        flash(_("This message was already sent."), "success")
+        return redirect(url_for(".messages", seminar_id=seminar.id), 303)
+    except roster.NoRecipients:
+        db.session.rollback()
+        return (
+            render_template(
+                "attendees/message_preview.html",
+                seminar=seminar,
+                form=form,
+                recipients=0,
+            ),
+            409,
+        )
+    db.session.commit()
+    flash(
+        ngettext(
+            "The message is on its way to %(num)d person.",
+            "The message is on its way to %(num)d people.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for(".messages", seminar_id=seminar.id), 303)
+
+
+# ---------------------------------------------------------------------------- email log
+
+
+@bp.get(SEMINAR + "/emails")
+def email_log(seminar_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    status = request.args.get("status", "")
+    status = status if status in set(OutboxStatus) else ""
+    page = request.args.get("page", 1, type=int) or 1
+    emails, total = outbox.for_seminar(
+        seminar.id,
+        status=OutboxStatus(status) if status else None,
+        page=page,
+        per_page=EMAILS_PER_PAGE,
+    )
+    return render_template(
+        "attendees/email_log.html",
+        seminar=seminar,
+        emails=emails,
+        total=total,
+        page=page,
+        pages=max((total + EMAILS_PER_PAGE - 1) // EMAILS_PER_PAGE, 1),
+        status=status,
+        outbox_labels=OUTBOX_STATUS_LABELS,
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post(SEMINAR + "/emails/<int:message_id>/resend")
+def resend_email(seminar_id: int, message_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.seminar_id != seminar.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if roster.resend_email(message, seminar, current_user):
+        db.session.commit()
+        flash(_("The email to %(email)s will be sent again.", email=message.to_email), "success")
+    else:
+        flash(_("Only a failed email can be sent again."), "error")
+    return redirect(url_for(".email_log", seminar_id=seminar.id, status="failed"), 303)
+
+
+# ---------------------------------------------------------------------------- audit log
+
+
+def _describe(events: list[AuditEvent]) -> dict[int, str]:
+    """A readable line for each event's detail; names of people are looked up now, so an
+    anonymised registration shows only its number."""
+    details = {}
+    for event in events:
+        try:
+            detail = json.loads(event.detail) if event.detail.startswith("{") else None
+        except ValueError:
+            detail = None
+        details[event.id] = detail if isinstance(detail, dict) else event.detail
+    wanted = {
+        d["registration"] for d in details.values() if isinstance(d, dict) and d.get("registration")
+    }
+    names = (
+        dict(
+            db.session.execute(
+                select(Registration.id, Registration.name).where(Registration.id.in_(wanted))
+            ).all()
+        )
+        if wanted
+        else {}
+    )
+    return {event_id: _detail_text(detail, names) for event_id, detail in details.items()}
+
+
+def _detail_text(detail: dict | str, names: dict[int, str]) -> str:
+    if isinstance(detail, str):
+        return detail
+    parts = []
+    if detail.get("registration"):
+        number = detail["registration"]
+        parts.append(f"{names.get(number) or ''} (#{number})".strip())
+    if "subject" in detail:
+        parts.append(
+            ngettext(
+                "“%(subject)s” to %(num)d person",
+                "“%(subject)s” to %(num)d people",
+                detail.get("count", 0),
+                subject=detail["subject"],
+            )
+        )
+    if "added" in detail:
+        parts.append(
+            _(
+                "%(added)d added (%(confirmed)d with a seat, %(waiting)d waiting), "
+                "%(duplicates)d already registered or repeated, %(unreadable)d unreadable",
+                **{
+                    key: detail.get(key, 0)
+                    for key in ("added", "confirmed", "waiting", "duplicates", "unreadable")
+                },
+            )
+        )
+    if detail.get("over_capacity"):
+        parts.append(_("beyond the capacity"))
+    if detail.get("kind"):
+        parts.append(_("email: %(kind)s", kind=KIND_LABELS.get(detail["kind"], detail["kind"])))
+    return " · ".join(parts)
+
+
+@bp.get(SEMINAR + "/audit")
+def audit_log(seminar_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    events = audit.for_seminar(seminar)
+    return render_template(
+        "attendees/audit.html",
+        seminar=seminar,
+        rows=[(event, "") for event in events],
+        details=_describe(events),
+        action_labels=ACTION_LABELS,
+    )
+
+
+@bp.get("/organizations/<int:organization_id>/audit")
+def organization_audit(organization_id: int):
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or not (
+        current_user.is_admin or organization.id in organization_ids(current_user)
+    ):
+        abort(404)
+    rows = audit.for_organization(organization.id)
+    return render_template(
+        "attendees/audit.html",
+        organization=organization,
+        rows=rows,
+        details=_describe([event for event, _title in rows]),
+        action_labels=ACTION_LABELS,
+    )

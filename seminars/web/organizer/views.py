@@ -1,0 +1,212 @@
+"""The organiser area: the dashboard and the seminar editor (create, edit, duplicate,
+preview, publish, unpublish, cancel). Every view loads its seminar through `access`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from seminars.content import render_markdown
+from seminars.extensions import db
+from seminars.models import Organizer, Seminar, SeminarStatus, utcnow
+from seminars.organising import editor
+from seminars.organising.access import managed_seminar
+from seminars.organising.dashboard import overview
+from seminars.slugs import SlugTaken
+from seminars.web import charts
+from seminars.web.fields import ConfirmForm
+from seminars.web.organizer.forms import CancelSeminarForm, SeminarForm
+from seminars.web.public.forms import SignupForm
+
+bp = Blueprint("organizer", __name__, url_prefix="/organizer")
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every page here is for logged-in organisers; the rest of the checks are per seminar."""
+
+
+def me() -> Organizer:
+    return current_user._get_current_object()
+
+
+@bp.get("/")
+def dashboard():
+    now = utcnow()
+    return render_template(
+        "organizer/dashboard.html",
+        overview=overview(me(), now),
+        chart=charts.signups_per_day,
+        now=now,
+    )
+
+
+def _render_editor(form: SeminarForm, seminar: Seminar | None, status: int = 200, **extra):
+    return (
+        render_template(
+            "organizer/seminar_form.html",
+            form=form,
+            seminar=seminar,
+            action_form=ConfirmForm(),
+            **extra,
+        ),
+        status,
+    )
+
+
+def _editor_helpers(form: SeminarForm, seminar: Seminar | None):
+    """The form's own buttons that re-show it without saving: one more question row,
+    and the description preview. None when the organiser pressed Save."""
+    if "add_question" in request.form:
+        form.add_blank_questions(1)
+        return _render_editor(form, seminar)
+    if "preview_description" in request.form:
+        preview = render_markdown(form.description.data or "")
+        return _render_editor(form, seminar, description_preview=preview)
+    return None
+
+
+def _show_editor_error(form: SeminarForm, error: editor.EditorError | SlugTaken) -> None:
+    db.session.rollback()
+    if isinstance(error, editor.CapacityBelowConfirmed):
+        form.capacity.errors.append(
+            ngettext(
+                "%(num)d person already has a confirmed seat. Cancel registrations first to "
+                "go below that.",
+                "%(num)d people already have a confirmed seat. Cancel registrations first to "
+                "go below that.",
+                error.confirmed,
+            )
+        )
+    elif isinstance(error, SlugTaken):
+        form.slug.errors.append(_("Another seminar already uses this address."))
+    else:
+        form.organization_id.errors.append(_("Choose one of your own organisations."))
+
+
+@bp.route("/seminars/new", methods=["GET", "POST"])
+def new_seminar():
+    form = SeminarForm.for_organizer(me())
+    if request.method == "POST":
+        shown = _editor_helpers(form, None)
+        if shown:
+            return shown
+    if not form.validate_on_submit():
+        return _render_editor(form, None, 422 if request.method == "POST" else 200)
+    try:
+        seminar = editor.create_seminar(me(), form.draft())
+    except (editor.EditorError, SlugTaken) as error:
+        _show_editor_error(form, error)
+        return _render_editor(form, None, 422)
+    db.session.commit()
+    flash(_("The seminar is saved as a draft. Preview it, then publish it."), "success")
+    return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)
+
+
+@bp.route("/seminars/<int:seminar_id>/edit", methods=["GET", "POST"])
+def edit_seminar(seminar_id: int):
+    seminar = managed_seminar(me(), seminar_id)
+    form = SeminarForm.for_organizer(me(), seminar)
+    if request.method == "POST":
+        shown = _editor_helpers(form, seminar)
+        if shown:
+            return shown
+    if not form.validate_on_submit():
+        return _render_editor(form, seminar, 422 if request.method == "POST" else 200)
+    try:
+        result = editor.update_seminar(
+            me(), seminar, form.draft(), notify=form.notify_attendees.data
+        )
+    except (editor.EditorError, SlugTaken) as error:
+        _show_editor_error(form, error)
+        return _render_editor(form, seminar, 422)
+    db.session.commit()
+    flash(_("Your changes are saved."), "success")
+    if result.promoted:
+        flash(
+            ngettext(
+                "%(num)d person got a seat from the waiting list and was emailed.",
+                "%(num)d people got a seat from the waiting list and were emailed.",
+                len(result.promoted),
+            ),
+            "success",
+        )
+    if result.time_or_place_changed and seminar.status == SeminarStatus.PUBLISHED:
+        if form.notify_attendees.data:
+            flash(_("Attendees are emailed an updated calendar entry."), "success")
+        else:
+            flash(_("Attendees were not emailed about the new time or place."), "success")
+    return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)
+
+
+@bp.post("/seminars/<int:seminar_id>/duplicate")
+def duplicate_seminar(seminar_id: int):
+    seminar = managed_seminar(me(), seminar_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)
+    copy = editor.duplicate_seminar(me(), seminar, today=date.today())
+    db.session.commit()
+    flash(_("This is a copy, saved as a draft. Check the dates before you publish it."), "success")
+    return redirect(url_for("organizer.edit_seminar", seminar_id=copy.id), 303)
+
+
+@bp.get("/seminars/<int:seminar_id>/preview")
+def preview_seminar(seminar_id: int):
+    seminar = managed_seminar(me(), seminar_id)
+    now = utcnow()
+    return render_template(
+        "organizer/preview.html",
+        seminar=seminar,
+        form=SignupForm.for_seminar(seminar),
+        now=now,
+        problem="",
+        # A draft shows its form as it will look once published.
+        registration_open=seminar.status == SeminarStatus.DRAFT
+        or seminar.registration_open_at(now),
+    )
+
+
+@bp.post("/seminars/<int:seminar_id>/publish")
+def publish_seminar(seminar_id: int):
+    seminar = managed_seminar(me(), seminar_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            editor.publish(me(), seminar)
+        except editor.SeminarIsCancelled:
+            db.session.rollback()
+            flash(_("A cancelled seminar cannot be published again. Duplicate it."), "error")
+        else:
+            db.session.commit()
+            flash(_("The seminar is published: anyone can see it and sign up."), "success")
+    return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)
+
+
+@bp.post("/seminars/<int:seminar_id>/unpublish")
+def unpublish_seminar(seminar_id: int):
+    seminar = managed_seminar(me(), seminar_id)
+    if ConfirmForm().validate_on_submit():
+        editor.unpublish(me(), seminar)
+        db.session.commit()
+        flash(_("The seminar is a draft again: its page is hidden."), "success")
+    return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)
+
+
+@bp.route("/seminars/<int:seminar_id>/cancel", methods=["GET", "POST"])
+def cancel_seminar(seminar_id: int):
+    seminar = managed_seminar(me(), seminar_id)
+    form = CancelSeminarForm()
+    if seminar.status == SeminarStatus.CANCELLED:
+        flash(_("This seminar is already cancelled."), "error")
+        return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("organizer/cancel.html", seminar=seminar, form=form), status
+    editor.cancel_seminar(me(), seminar, form.message.data)
+    db.session.commit()
+    flash(_("The seminar is cancelled and everyone registered is emailed."), "success")
+    return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)

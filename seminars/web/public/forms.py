@@ -1,0 +1,192 @@
+"""Forms for the public pages. Every POST carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cachetools import LRUCache
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from seminars.models import Question, QuestionKind, Seminar
+from seminars.signup import Attendee
+from seminars.web.fields import multi_line, no_control_characters, one_line, valid_email
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """A question as a cached form asks it: a copy that outlives the database session."""
+
+    id: int
+    text: str
+    help_text: str
+    kind: str
+    choice_list: tuple[str, ...]
+    required: bool
+    sensitive: bool
+
+    @classmethod
+    def of(cls, question: Question) -> AskedQuestion:
+        return cls(
+            id=question.id,
+            text=question.text,
+            help_text=question.help_text,
+            kind=question.kind,
+            choice_list=tuple(question.choice_list),
+            required=question.required,
+            sensitive=question.sensitive,
+        )
+
+    @property
+    def field_name(self) -> str:
+        return f"q{self.id}"
+
+
+# Form classes per app by (class, seminar, content version), least recently used dropped.
+MAX_FORM_CLASSES = 512
+
+
+def _question_field(question: Question | AskedQuestion) -> Field:
+    label = question.text
+    description = question.help_text
+    required = question.required and not question.sensitive
+    presence = [InputRequired(_l("Answer this question."))] if required else [Optional()]
+    if question.kind == QuestionKind.LONG_TEXT:
+        return TextAreaField(
+            label, presence + [Length(max=2000)], filters=[multi_line], description=description
+        )
+    if question.kind == QuestionKind.CHOICE:
+        choices = [(choice, choice) for choice in question.choice_list]
+        return RadioField(
+            label,
+            presence if required else [Optional()],
+            choices=choices,
+            validate_choice=True,
+            description=description,
+        )
+    if question.kind == QuestionKind.YES_NO:
+        return RadioField(
+            label,
+            presence if required else [Optional()],
+            choices=[("yes", _l("Yes")), ("no", _l("No"))],
+            description=description,
+        )
+    return StringField(
+        label,
+        presence + [Length(max=300), no_control_characters],
+        filters=[one_line],
+        description=description,
+    )
+
+
+class AttendeeDetailsForm(FlaskForm):
+    """Name, organisation and the seminar's own questions; shared by signup and edit."""
+
+    name = StringField(
+        _l("Name"),
+        [DataRequired(_l("Enter your name.")), Length(max=200), no_control_characters],
+        filters=[one_line],
+        render_kw={"autocomplete": "name"},
+    )
+    organization = StringField(
+        _l("Organisation"),
+        [Optional(), Length(max=200), no_control_characters],
+        filters=[one_line],
+        render_kw={"autocomplete": "organization"},
+    )
+    health_consent = BooleanField(
+        _l(
+            "I agree that the organiser may use my answers about diet or accessibility, "
+            "which can be health information, only to arrange this seminar."
+        )
+    )
+
+    questions: list[Question] | list[AskedQuestion] = []
+
+    @classmethod
+    def for_seminar(cls, seminar: Seminar, **kwargs):
+        """A form with one field per custom question, named q<id>."""
+        return cls._with_questions(list(seminar.questions))(**kwargs)
+
+    @classmethod
+    def for_version(cls, seminar_id: int, content_version: int, load: Callable[[], list]):
+        """The form class of a seminar's questions at `content_version` (see pagecache.py),
+        built once per worker: a public signup need not read or rebuild its questions."""
+        classes, lock = current_app.extensions.setdefault(
+            "seminars.form_classes", (LRUCache(maxsize=MAX_FORM_CLASSES), threading.Lock())
+        )
+        key = (cls, seminar_id, content_version)
+        with lock:
+            form_class = classes.get(key)
+        if form_class is None:
+            form_class = cls._with_questions([AskedQuestion.of(q) for q in load()])
+            with lock:
+                classes[key] = form_class
+        return form_class
+
+    @classmethod
+    def _with_questions(cls, questions: list):
+        fields = {q.field_name: _question_field(q) for q in questions}
+        form_class = type(cls.__name__, (cls,), fields)
+        form_class.questions = questions
+        return form_class
+
+    def question_fields(self) -> list[tuple[Question, Field]]:
+        return [(q, self[q.field_name]) for q in self.questions]
+
+    @property
+    def asks_sensitive(self) -> bool:
+        return any(q.sensitive for q in self.questions)
+
+    def validate_health_consent(self, field: Field) -> None:
+        gave_health_data = any(
+            (self[q.field_name].data or "").strip() for q in self.questions if q.sensitive
+        )
+        if gave_health_data and not field.data:
+            raise ValidationError(
+                _l("Tick the consent box, or leave the diet and accessibility answers empty.")
+            )
+
+    def answers(self) -> dict[str, str]:
+        """Answers keyed by question id; health answers only with consent."""
+        answers = {}
+        for question, field in self.question_fields():
+            value = (field.data or "").strip()
+            if question.sensitive and not self.health_consent.data:
+                value = ""
+            if value:
+                answers[str(question.id)] = value
+        return answers
+
+
+class SignupForm(AttendeeDetailsForm):
+    class Meta:
+        # CSRFProtect checks the token of every POST before a view runs; this form's own
+        # token field would only sign a fresh token on every signup. The page prints
+        # csrf_token() itself.
+        csrf = False
+
+    email = StringField(
+        _l("Email"),
+        [DataRequired(_l("Enter your email address.")), Length(max=254), valid_email],
+        filters=[one_line],
+        render_kw={"autocomplete": "email", "type": "email", "inputmode": "email"},
+    )
+    # Honeypot: hidden from people (CSS, aria-hidden, out of the tab order), filled by naive bots.
+    website = StringField(
+        _l("Leave this empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )
+
+    def attendee(self, language: str) -> Attendee:
+        return Attendee(
+            name=self.name.data,
+            email=self.email.data,
+            organization=self.organization.data or "",
+            answers=self.answers(),
+            language=language,
+        )

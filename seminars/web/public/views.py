@@ -1,0 +1,356 @@
+"""Public pages: the seminar list, a seminar with its signup form, calendars, the
+attendee's own page behind the manage link, and the health check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
+
+from seminars import database, signup
+from seminars.exports import calendar
+from seminars.extensions import db
+from seminars.models import (
+    Question,
+    Registration,
+    Seminar,
+    SeminarStatus,
+    Status,
+    registration_phase,
+    seats_left,
+    utcnow,
+)
+from seminars.web import pagecache
+from seminars.web.fields import ConfirmForm
+from seminars.web.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
+from seminars.web.public.forms import AttendeeDetailsForm, SignupForm
+from seminars.web.redirects import local_path
+from seminars.web.security import signup_rate_limit
+
+bp = Blueprint("public", __name__)
+
+
+@bp.before_request
+def read_without_the_write_lock() -> None:
+    # Page views must not queue behind signups for SQLite's write lock. (The seminar page
+    # reads on a connection of its own; see `seminar`.)
+    if request.method in ("GET", "HEAD") and request.endpoint != "public.seminar":
+        database.begin_for_reading()
+
+
+VISIBLE = pagecache.VISIBLE
+
+
+def visible_seminar_or_404(slug: str) -> Seminar:
+    seminar = db.session.execute(
+        select(Seminar).where(Seminar.slug == slug, Seminar.status.in_(VISIBLE))
+    ).scalar_one_or_none()
+    if seminar is None:
+        abort(404)
+    return seminar
+
+
+def seminar_url(seminar: Seminar) -> str:
+    return current_app.config["BASE_URL"] + url_for("public.seminar", slug=seminar.slug)
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    upcoming = db.session.scalars(
+        select(Seminar)
+        .where(Seminar.status.in_(VISIBLE), Seminar.ends_at >= now)
+        .order_by(Seminar.starts_at)
+        # Every card names its co-hosts: one query for all of them, not one per card.
+        .options(selectinload(Seminar.cohosts))
+    ).all()
+    past = db.session.scalars(
+        select(Seminar)
+        .where(Seminar.status == SeminarStatus.PUBLISHED, Seminar.ends_at < now)
+        .order_by(Seminar.starts_at.desc())
+        .limit(30)
+    ).all()
+    return render_template("public/index.html", upcoming=upcoming, past=past, now=now)
+
+
+def _render_seminar(
+    seminar: Seminar, form: SignupForm | None = None, *, problem: str = "", status=200
+):
+    now = utcnow()
+    registration_open = seminar.registration_open_at(now)
+    if form is None and registration_open:
+        form = _signup_form(seminar.id, seminar.content_version, lambda: seminar.questions)
+    return (
+        render_template(
+            "public/seminar.html",
+            seminar=seminar,
+            form=form,
+            now=now,
+            problem=problem,
+            registration_open=registration_open,
+        ),
+        status,
+    )
+
+
+def _signup_form(
+    seminar_id: int, content_version: int, questions: Callable[[], list]
+) -> SignupForm:
+    return SignupForm.for_version(seminar_id, content_version, questions)()
+
+
+def _seminar_for_page(seminar_id: int) -> Seminar:
+    """The seminar with everything its page shows, in one round of queries. Read as a
+    reader also after a signup's write has ended, so a re-shown form never holds the lock."""
+    database.begin_for_reading()
+    return db.session.execute(
+        select(Seminar)
+        .where(Seminar.id == seminar_id)
+        .options(
+            selectinload(Seminar.cohosts),
+            selectinload(Seminar.program_items),
+            selectinload(Seminar.speakers),
+            selectinload(Seminar.questions),
+        )
+    ).scalar_one()
+
+
+def _questions(seminar_id: int) -> list[Question]:
+    database.begin_for_reading()
+    return list(
+        db.session.scalars(
+            select(Question).where(Question.seminar_id == seminar_id).order_by(Question.position)
+        )
+    )
+
+
+@bp.get("/seminars/<slug>")
+def seminar(slug: str):
+    """Served from pagecache: one small query per view, a full render once per version."""
+    state = pagecache.page_state(slug)
+    if state is None:
+        abort(404)
+    phase = registration_phase(state, utcnow())
+    seats = seats_left(state)
+    key = (state.id, state.content_version, state.status, phase, seats == 0, current_language())
+    return pagecache.seminar_pages().page(
+        key, lambda: _render_seminar(_seminar_for_page(state.id))[0], seats
+    )
+
+
+@bp.post("/seminars/<slug>/register")
+@signup_rate_limit
+def register(slug: str):
+    """Checked first against the page state this process read last (pagecache.page_state),
+    then, if the form is refused or the page has changed since, against a fresh one."""
+    for fresh, last in ((False, False), (True, False), (True, True)):
+        state = pagecache.page_state(slug, fresh=fresh)
+        if state is None:
+            abort(404)
+        response = _try_signup(state, fresh=fresh, last=last)
+        if response is not None:
+            return response
+    raise AssertionError("the last try always answers")
+
+
+def _try_signup(state, *, fresh: bool, last: bool):
+    """Check the form against `state` and sign up; None: check again on a fresh state."""
+    # Everything that only reads comes first, as a reader, so that the write transaction
+    # holds SQLite's write lock (or the seminar's row lock) for the signup alone.
+    form = _signup_form(state.id, state.content_version, lambda: _questions(state.id))
+    if form.website.data:
+        # The honeypot was filled in: show a bot what success looks like, store nothing.
+        return _link_sent(state.id, form.email.data)
+    if not form.validate_on_submit():
+        # A question added a moment ago must be asked, one removed must not be held against.
+        return _render_seminar(_seminar_for_page(state.id), form, status=422) if fresh else None
+    attendee = form.attendee(current_language())
+    db.session.rollback()  # end the read; the signup locks and re-checks the seminar
+    try:
+        token = signup.sign_up(state.id, attendee, content_version=state.content_version)
+    except signup.SeminarChanged:
+        if not last:
+            return None
+        # Changed twice while this person signed up.
+        problem = _("The seminar was changed just now. Check your answers and send them again.")
+    except signup.AlreadyRegistered:
+        return _link_sent(state.id, form.email.data)
+    except signup.SeminarFull:
+        problem = _("The seminar is fully booked.")
+    except signup.RegistrationClosed:
+        problem = _("Registration for this seminar is closed.")
+    else:
+        return redirect(url_for("public.manage", token=token), 303)
+    return _render_seminar(_seminar_for_page(state.id), form, problem=problem, status=409)
+
+
+def _link_sent(seminar_id: int, email: str):
+    database.begin_for_reading()
+    return render_template(
+        "public/link_sent.html", seminar=db.session.get(Seminar, seminar_id), email=email
+    )
+
+
+@bp.get("/seminars/<slug>.ics")
+def seminar_ics(slug: str):
+    seminar = visible_seminar_or_404(slug)
+    body = calendar.calendar_for([(seminar, seminar_url(seminar))], current_app.config["BASE_URL"])
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{seminar.slug}.ics"'},
+    )
+
+
+@bp.get("/calendar.ics")
+def calendar_ics():
+    seminars = db.session.scalars(
+        select(Seminar)
+        .where(Seminar.status.in_(VISIBLE), Seminar.ends_at >= utcnow())
+        .order_by(Seminar.starts_at)
+    ).all()
+    body = calendar.calendar_for(
+        [(s, seminar_url(s)) for s in seminars],
+        current_app.config["BASE_URL"],
+        name=_("Seminars"),
+    )
+    return Response(body, mimetype="text/calendar")
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = signup.registration_for_token(token)
+    if registration is None or registration.anonymised_at is not None:
+        abort(404)
+    return registration
+
+
+def _render_manage(registration: Registration, token: str, form=None, *, status=200, **extra):
+    seminar = registration.seminar
+    if form is None:
+        form = AttendeeDetailsForm.for_seminar(
+            seminar,
+            data={
+                "name": registration.name,
+                "organization": registration.organization,
+                "health_consent": any(
+                    str(q.id) in registration.answers for q in seminar.questions if q.sensitive
+                ),
+                **{f"q{qid}": answer for qid, answer in registration.answers.items()},
+            },
+        )
+    position = total = 0
+    if registration.status == Status.WAITING:
+        position, total = signup.waiting_position(registration)
+    return (
+        render_template(
+            "public/manage.html",
+            registration=registration,
+            seminar=seminar,
+            token=token,
+            form=form,
+            confirm_form=ConfirmForm(),
+            position=position,
+            waiting_total=total,
+            can_change=registration.status != Status.CANCELLED and seminar.ends_at > utcnow(),
+            **extra,
+        ),
+        status,
+    )
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    registration = _registration_or_404(token)
+    return _render_manage(registration, token, saved=request.args.get("saved") == "1")
+
+
+@bp.post("/r/<token>")
+def change_answers(token: str):
+    registration = _registration_or_404(token)
+    form = AttendeeDetailsForm.for_seminar(registration.seminar)
+    if registration.status == Status.CANCELLED:
+        abort(409)
+    if not form.validate_on_submit():
+        return _render_manage(registration, token, form, status=422)
+    signup.change_answers(
+        registration,
+        name=form.name.data,
+        organization=form.organization.data or "",
+        answers=form.answers(),
+    )
+    db.session.commit()
+    return redirect(url_for("public.manage", token=token, saved=1), 303)
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        signup.cancel(registration)
+        db.session.commit()
+        return redirect(url_for("public.manage", token=token), 303)
+    return render_template(
+        "public/cancel.html",
+        registration=registration,
+        seminar=registration.seminar,
+        token=token,
+        form=form,
+    )
+
+
+@bp.route("/r/<token>/delete", methods=["GET", "POST"])
+def delete(token: str):
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        seminar = registration.seminar
+        signup.delete_own_data(registration)
+        db.session.commit()
+        return render_template("public/deleted.html", seminar=seminar)
+    return render_template(
+        "public/delete.html",
+        registration=registration,
+        seminar=registration.seminar,
+        token=token,
+        form=form,
+    )
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    # Only paths on this site, so the switch cannot be used as an open redirect.
+    response = redirect(local_path(request.args.get("next")) or "/")
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:  # any driver error means "not healthy"
+        current_app.logger.warning("health check failed: %s", error)
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}
