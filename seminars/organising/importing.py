@@ -231,12 +231,7 @@ def _read_fields(fields: list[str], number: int, source: str) -> list[Person] | 
     if not with_at:
         return Unreadable(number, source, Problem.NO_EMAIL)
     if len(found) > 1:
-        # A copied To: line – every field one address – is one person per field.
-        if len(found) == len(fields) == len(with_at):
-            people = [_read_fields([f], number, source) for f in fields]
-            if all(isinstance(p, list) for p in people):
-                return [person for group in people for person in group]
-        return Unreadable(number, source, Problem.SEVERAL_EMAILS)
+        return _one_per_field(fields, with_at, found, number, source)
     if len(with_at) > 1 or not found:
         return Unreadable(number, source, Problem.INVALID_EMAIL)
 
@@ -247,6 +242,18 @@ def _read_fields(fields: list[str], number: int, source: str) -> list[Person] | 
     if not name and others:
         name, others = others[0], others[1:]
     return _person(name, found[0], ", ".join(others), number, source)
+
+
+def _one_per_field(
+    fields: list[str], with_at: list[str], found: list[str], number: int, source: str
+) -> list[Person] | Unreadable:
+    """A copied To: line – every field one address – is one person per field; other lines
+    with several addresses are unreadable."""
+    if len(found) == len(fields) == len(with_at):
+        people = [_read_fields([f], number, source) for f in fields]
+        if all(isinstance(p, list) for p in people):
+            return [person for group in people for person in group]
+    return Unreadable(number, source, Problem.SEVERAL_EMAILS)
 
 
 def _read_columns(

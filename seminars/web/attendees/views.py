@@ -7,8 +7,6 @@ guarantee 6), calls one function in `roster.py`, and commits once.
 
 from __future__ import annotations
 
-import json
-import secrets
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,27 +18,22 @@ from sqlalchemy import select
 
 from seminars import dates, signup
 from seminars.extensions import db
-from seminars.mail import queue as outbox
 from seminars.models import (
-    AuditEvent,
-    Organization,
     OutboxMessage,
     OutboxStatus,
     Registration,
     Seminar,
     Status,
 )
-from seminars.organising import audit, importing, roster
-from seminars.organising.access import managed_seminar, organization_ids
+from seminars.organising import importing, roster
+from seminars.organising.access import managed_seminar
 from seminars.web.attendees.forms import (
     CancelForm,
     ImportForm,
-    MessageForm,
     MoveUpForm,
     NewPersonForm,
     PersonForm,
 )
-from seminars.web.fields import ConfirmForm
 from seminars.web.i18n import current_language
 
 bp = Blueprint("attendees", __name__, url_prefix="/organizer")
@@ -124,11 +117,11 @@ def formatting() -> dict:
     }
 
 
-def _search_text() -> str:
+def search_text() -> str:
     return (request.values.get("q") or "").strip()[:MAX_SEARCH_LENGTH]
 
 
-def _registration_or_404(seminar: Seminar, registration_id: int) -> Registration:
+def registration_or_404(seminar: Seminar, registration_id: int) -> Registration:
     registration = roster.registration_in(seminar, registration_id)
     if registration is None or registration.anonymised_at is not None:
         abort(404)
@@ -146,7 +139,7 @@ def list_attendees(seminar_id: int):
     sort = request.args.get("sort", "status")
     sort = sort if sort in roster.SORTS else "status"
     descending = request.args.get("order") == "desc"
-    search = _search_text()
+    search = search_text()
     entries = roster.roster(
         seminar,
         search=search,
@@ -222,14 +215,14 @@ def _render_registration(
 @bp.get(SEMINAR + "/attendees/<int:registration_id>")
 def show_registration(seminar_id: int, registration_id: int):
     seminar = managed_seminar(current_user, seminar_id)
-    registration = _registration_or_404(seminar, registration_id)
+    registration = registration_or_404(seminar, registration_id)
     return _render_registration(seminar, registration)
 
 
 @bp.post(SEMINAR + "/attendees/<int:registration_id>")
 def edit_registration(seminar_id: int, registration_id: int):
     seminar = managed_seminar(current_user, seminar_id)
-    registration = _registration_or_404(seminar, registration_id)
+    registration = registration_or_404(seminar, registration_id)
     if registration.status == Status.CANCELLED:
         abort(409)
     form = PersonForm.for_seminar(seminar)
@@ -252,7 +245,7 @@ def edit_registration(seminar_id: int, registration_id: int):
 @bp.post(SEMINAR + "/attendees/<int:registration_id>/cancel")
 def cancel_registration(seminar_id: int, registration_id: int):
     seminar = managed_seminar(current_user, seminar_id)
-    registration = _registration_or_404(seminar, registration_id)
+    registration = registration_or_404(seminar, registration_id)
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
@@ -269,7 +262,7 @@ def cancel_registration(seminar_id: int, registration_id: int):
 @bp.post(SEMINAR + "/attendees/<int:registration_id>/confirm")
 def move_up(seminar_id: int, registration_id: int):
     seminar = managed_seminar(current_user, seminar_id)
-    registration = _registration_or_404(seminar, registration_id)
+    registration = registration_or_404(seminar, registration_id)
     form = MoveUpForm()
     if not form.validate_on_submit():
         abort(400)
@@ -406,274 +399,4 @@ def import_attendees(seminar_id: int):
         text=text,
         source=source,
         problems=PROBLEMS,
-    )
-
-
-# ----------------------------------------------------------------------------- check-in
-
-
-def _render_check_in(seminar: Seminar, entries: list[roster.Entry], *, single: bool = False):
-    return render_template(
-        "attendees/checkin.html",
-        seminar=seminar,
-        entries=entries,
-        counts=roster.counts(seminar),
-        q=_search_text(),
-        single=single,
-    )
-
-
-@bp.get(SEMINAR + "/checkin")
-def check_in(seminar_id: int):
-    seminar = managed_seminar(current_user, seminar_id)
-    return _render_check_in(seminar, roster.check_in_list(seminar, _search_text()))
-
-
-@bp.get(SEMINAR + "/checkin/<int:registration_id>")
-def check_in_person(seminar_id: int, registration_id: int):
-    """The row the QR code in the confirmation email opens."""
-    seminar = managed_seminar(current_user, seminar_id)
-    registration = _registration_or_404(seminar, registration_id)
-    if registration.status == Status.CANCELLED:
-        return _render_check_in(seminar, [], single=True)
-    position = None
-    if registration.status == Status.WAITING:
-        position = signup.waiting_position(registration)[0]
-    return _render_check_in(seminar, [roster.Entry(registration, position)], single=True)
-
-
-@bp.post(SEMINAR + "/checkin/<int:registration_id>")
-def toggle_check_in(seminar_id: int, registration_id: int):
-    seminar = managed_seminar(current_user, seminar_id)
-    registration = _registration_or_404(seminar, registration_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if request.form.get("action") == "undo":
-        roster.undo_check_in(registration, current_user)
-    else:
-        try:
-            roster.check_in(registration, current_user)
-        except roster.NotConfirmed:
-            flash(
-                _("%(name)s has no seat, so cannot be checked in.", name=registration.name),
-                "error",
-            )
-    db.session.commit()
-    if request.form.get("back") == "person":
-        return redirect(
-            url_for(".check_in_person", seminar_id=seminar.id, registration_id=registration.id),
-            303,
-        )
-    return redirect(
-        url_for(".check_in", seminar_id=seminar.id, q=_search_text() or None)
-        + f"#r{registration.id}",
-        303,
-    )
-
-
-# ----------------------------------------------------------------------------- messages
-
-
-@bp.route(SEMINAR + "/messages", methods=["GET", "POST"])
-def messages(seminar_id: int):
-    """Write → preview (shows who and what) → send; "Change" goes back to the form."""
-    seminar = managed_seminar(current_user, seminar_id)
-    form = MessageForm()
-    recipient_counts = roster.recipient_counts(seminar)
-    status = 200
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            status = 422
-        elif "send" in request.form and form.form_id.data:
-            return _send_message(seminar, form, recipient_counts)
-        elif "edit" not in request.form:
-            form.form_id.data = secrets.token_hex(16)
-            return render_template(
-                "attendees/message_preview.html",
-                seminar=seminar,
-                form=form,
-                recipients=recipient_counts[form.audience.data],
-            )
-    return (
-        render_template(
-            "attendees/messages.html",
-            seminar=seminar,
-            form=form,
-            recipient_counts=recipient_counts,
-            history=roster.message_history(seminar),
-        ),
-        status,
-    )
-
-
-def _send_message(seminar: Seminar, form: MessageForm, recipient_counts: dict[str, int]):
-    try:
-        count = roster.send_message(
-            seminar,
-            current_user,
-            audience=form.audience.data,
-            subject=form.subject.data,
-            body=form.body.data,
-            form_id=form.form_id.data,
-        )
-    except roster.AlreadySent:
-        db.session.rollback()
-        flash(_("This message was already sent."), "success")
-        return redirect(url_for(".messages", seminar_id=seminar.id), 303)
-    except roster.NoRecipients:
-        db.session.rollback()
-        return (
-            render_template(
-                "attendees/message_preview.html",
-                seminar=seminar,
-                form=form,
-                recipients=0,
-            ),
-            409,
-        )
-    db.session.commit()
-    flash(
-        ngettext(
-            "The message is on its way to %(num)d person.",
-            "The message is on its way to %(num)d people.",
-            count,
-        ),
-        "success",
-    )
-    return redirect(url_for(".messages", seminar_id=seminar.id), 303)
-
-
-# ---------------------------------------------------------------------------- email log
-
-
-@bp.get(SEMINAR + "/emails")
-def email_log(seminar_id: int):
-    seminar = managed_seminar(current_user, seminar_id)
-    status = request.args.get("status", "")
-    status = status if status in set(OutboxStatus) else ""
-    page = request.args.get("page", 1, type=int) or 1
-    emails, total = outbox.for_seminar(
-        seminar.id,
-        status=OutboxStatus(status) if status else None,
-        page=page,
-        per_page=EMAILS_PER_PAGE,
-    )
-    return render_template(
-        "attendees/email_log.html",
-        seminar=seminar,
-        emails=emails,
-        total=total,
-        page=page,
-        pages=max((total + EMAILS_PER_PAGE - 1) // EMAILS_PER_PAGE, 1),
-        status=status,
-        outbox_labels=OUTBOX_STATUS_LABELS,
-        confirm_form=ConfirmForm(),
-    )
-
-
-@bp.post(SEMINAR + "/emails/<int:message_id>/resend")
-def resend_email(seminar_id: int, message_id: int):
-    seminar = managed_seminar(current_user, seminar_id)
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.seminar_id != seminar.id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if roster.resend_email(message, seminar, current_user):
-        db.session.commit()
-        flash(_("The email to %(email)s will be sent again.", email=message.to_email), "success")
-    else:
-        flash(_("Only a failed email can be sent again."), "error")
-    return redirect(url_for(".email_log", seminar_id=seminar.id, status="failed"), 303)
-
-
-# ---------------------------------------------------------------------------- audit log
-
-
-def _describe(events: list[AuditEvent]) -> dict[int, str]:
-    """A readable line for each event's detail; names of people are looked up now, so an
-    anonymised registration shows only its number."""
-    details = {}
-    for event in events:
-        try:
-            detail = json.loads(event.detail) if event.detail.startswith("{") else None
-        except ValueError:
-            detail = None
-        details[event.id] = detail if isinstance(detail, dict) else event.detail
-    wanted = {
-        d["registration"] for d in details.values() if isinstance(d, dict) and d.get("registration")
-    }
-    names = (
-        dict(
-            db.session.execute(
-                select(Registration.id, Registration.name).where(Registration.id.in_(wanted))
-            ).all()
-        )
-        if wanted
-        else {}
-    )
-    return {event_id: _detail_text(detail, names) for event_id, detail in details.items()}
-
-
-def _detail_text(detail: dict | str, names: dict[int, str]) -> str:
-    if isinstance(detail, str):
-        return detail
-    parts = []
-    if detail.get("registration"):
-        number = detail["registration"]
-        parts.append(f"{names.get(number) or ''} (#{number})".strip())
-    if "subject" in detail:
-        parts.append(
-            ngettext(
-                "“%(subject)s” to %(num)d person",
-                "“%(subject)s” to %(num)d people",
-                detail.get("count", 0),
-                subject=detail["subject"],
-            )
-        )
-    if "added" in detail:
-        parts.append(
-            _(
-                "%(added)d added (%(confirmed)d with a seat, %(waiting)d waiting), "
-                "%(duplicates)d already registered or repeated, %(unreadable)d unreadable",
-                **{
-                    key: detail.get(key, 0)
-                    for key in ("added", "confirmed", "waiting", "duplicates", "unreadable")
-                },
-            )
-        )
-    if detail.get("over_capacity"):
-        parts.append(_("beyond the capacity"))
-    if detail.get("kind"):
-        parts.append(_("email: %(kind)s", kind=KIND_LABELS.get(detail["kind"], detail["kind"])))
-    return " · ".join(parts)
-
-
-@bp.get(SEMINAR + "/audit")
-def audit_log(seminar_id: int):
-    seminar = managed_seminar(current_user, seminar_id)
-    events = audit.for_seminar(seminar)
-    return render_template(
-        "attendees/audit.html",
-        seminar=seminar,
-        rows=[(event, "") for event in events],
-        details=_describe(events),
-        action_labels=ACTION_LABELS,
-    )
-
-
-@bp.get("/organizations/<int:organization_id>/audit")
-def organization_audit(organization_id: int):
-    organization = db.session.get(Organization, organization_id)
-    if organization is None or not (
-        current_user.is_admin or organization.id in organization_ids(current_user)
-    ):
-        abort(404)
-    rows = audit.for_organization(organization.id)
-    return render_template(
-        "attendees/audit.html",
-        organization=organization,
-        rows=rows,
-        details=_describe([event for event, _title in rows]),
-        action_labels=ACTION_LABELS,
     )

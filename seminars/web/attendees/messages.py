@@ -1,0 +1,143 @@
+"""Messages to a seminar's attendees, and the log of every email sent about it."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from seminars.extensions import db
+from seminars.mail import queue as outbox
+from seminars.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Seminar,
+)
+from seminars.organising import roster
+from seminars.organising.access import managed_seminar
+from seminars.web.attendees.forms import (
+    MessageForm,
+)
+from seminars.web.attendees.views import (
+    EMAILS_PER_PAGE,
+    OUTBOX_STATUS_LABELS,
+    SEMINAR,
+    bp,
+)
+from seminars.web.fields import ConfirmForm
+
+
+@bp.route(SEMINAR + "/messages", methods=["GET", "POST"])
+def messages(seminar_id: int):
+    """Write → preview (shows who and what) → send; "Change" goes back to the form."""
+    seminar = managed_seminar(current_user, seminar_id)
+    form = MessageForm()
+    recipient_counts = roster.recipient_counts(seminar)
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 422
+        elif "send" in request.form and form.form_id.data:
+            return _send_message(seminar, form, recipient_counts)
+        elif "edit" not in request.form:
+            form.form_id.data = secrets.token_hex(16)
+            return render_template(
+                "attendees/message_preview.html",
+                seminar=seminar,
+                form=form,
+                recipients=recipient_counts[form.audience.data],
+            )
+    return (
+        render_template(
+            "attendees/messages.html",
+            seminar=seminar,
+            form=form,
+            recipient_counts=recipient_counts,
+            history=roster.message_history(seminar),
+        ),
+        status,
+    )
+
+
+def _send_message(seminar: Seminar, form: MessageForm, recipient_counts: dict[str, int]):
+    try:
+        count = roster.send_message(
+            seminar,
+            current_user,
+            audience=form.audience.data,
+            subject=form.subject.data,
+            body=form.body.data,
+            form_id=form.form_id.data,
+        )
+    except roster.AlreadySent:
+        db.session.rollback()
+        flash(_("This message was already sent."), "success")
+        return redirect(url_for(".messages", seminar_id=seminar.id), 303)
+    except roster.NoRecipients:
+        db.session.rollback()
+        return (
+            render_template(
+                "attendees/message_preview.html",
+                seminar=seminar,
+                form=form,
+                recipients=0,
+            ),
+            409,
+        )
+    db.session.commit()
+    flash(
+        ngettext(
+            "The message is on its way to %(num)d person.",
+            "The message is on its way to %(num)d people.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for(".messages", seminar_id=seminar.id), 303)
+
+
+# ---------------------------------------------------------------------------- email log
+
+
+@bp.get(SEMINAR + "/emails")
+def email_log(seminar_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    status = request.args.get("status", "")
+    status = status if status in set(OutboxStatus) else ""
+    page = request.args.get("page", 1, type=int) or 1
+    emails, total = outbox.for_seminar(
+        seminar.id,
+        status=OutboxStatus(status) if status else None,
+        page=page,
+        per_page=EMAILS_PER_PAGE,
+    )
+    return render_template(
+        "attendees/email_log.html",
+        seminar=seminar,
+        emails=emails,
+        total=total,
+        page=page,
+        pages=max((total + EMAILS_PER_PAGE - 1) // EMAILS_PER_PAGE, 1),
+        status=status,
+        outbox_labels=OUTBOX_STATUS_LABELS,
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post(SEMINAR + "/emails/<int:message_id>/resend")
+def resend_email(seminar_id: int, message_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.seminar_id != seminar.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if roster.resend_email(message, seminar, current_user):
+        db.session.commit()
+        flash(_("The email to %(email)s will be sent again.", email=message.to_email), "success")
+    else:
+        flash(_("Only a failed email can be sent again."), "error")
+    return redirect(url_for(".email_log", seminar_id=seminar.id, status="failed"), 303)
