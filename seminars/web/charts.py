@@ -46,8 +46,8 @@ class Size:
 # A wide chart for a desktop, a narrow one whose text stays readable on a phone, and the
 # dashboard's small one. The page shows one of the first two, as the screen allows.
 SIZES = {
-    "wide": Size(720, 300, left=48, right=20, top=30, bottom=40, axis_labels=7),
-    "narrow": Size(360, 260, left=40, right=14, top=30, bottom=40, axis_labels=3),
+    "wide": Size(720, 310, left=48, right=20, top=30, bottom=50, axis_labels=7),
+    "narrow": Size(360, 270, left=40, right=14, top=30, bottom=50, axis_labels=3),
     "small": Size(160, 48, top=2, bottom=1),
 }
 
@@ -138,10 +138,11 @@ def _today(plot: _Plot, history: SignupHistory) -> list[str]:
     x, size = plot.x(history.today, 1), plot.size
     parts = [f'<line class="chart-today" x1="{x}" y1="{size.top}" x2="{x}" y2="{size.base}"/>']
     if size.axis_labels:
+        # Under the dates, where no mark of a message can cover it.
         label = escape(_("today"))
         parts.append(
-            f'<text class="chart-label" x="{x}" y="{size.top - 6}" text-anchor="middle">'
-            f"{label}</text>"
+            f'<text class="chart-label chart-today-label" x="{x}" y="{size.base + 36}" '
+            f'text-anchor="middle">{label}</text>'
         )
     return parts
 
@@ -157,8 +158,14 @@ def mailing_title(number: int, mailing, language: str) -> str:
     )
 
 
+MARK_RADIUS = 9
+
+
 def _mailings(plot: _Plot, history: SignupHistory, language: str) -> list[str]:
+    """A line at each message's time, topped by its number; numbers that would overlap
+    (messages close in time) are set side by side."""
     size, parts = plot.size, []
+    last_mark = -math.inf
     for number, mailing in enumerate(history.mailings, start=1):
         moment: datetime = dates.local(mailing.sent_at)
         fraction = (moment.hour * 60 + moment.minute) / (24 * 60)
@@ -169,9 +176,11 @@ def _mailings(plot: _Plot, history: SignupHistory, language: str) -> list[str]:
             f'<line x1="{x}" y1="{size.top}" x2="{x}" y2="{size.base}"/>'
         )
         if size.axis_labels:
+            mark = max(x, last_mark + 2 * MARK_RADIUS + 2)
+            last_mark = mark
             parts.append(
-                f'<circle cx="{x}" cy="{size.top - 11}" r="9"/>'
-                f'<text x="{x}" y="{size.top - 7}" text-anchor="middle">{number}</text>'
+                f'<circle cx="{mark}" cy="{size.top - 11}" r="{MARK_RADIUS}"/>'
+                f'<text x="{mark}" y="{size.top - 7}" text-anchor="middle">{number}</text>'
             )
         parts.append("</g>")
     return parts
