@@ -194,6 +194,14 @@ def test_a_new_organiser_creates_and_publishes_a_seminar_by_keyboard(
     device_name = "phone" if device is PHONE else "desktop"
     context = open_context(browser, device)
     keys = Keyboard(context.new_page(), {})
+    # The seminar page's JSON-LD is a data block: the strict CSP must have nothing to refuse.
+    refused = []
+    keys.page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else 0
+        ),
+    )
     try:
         log_in(keys, live_server.url, new_organiser)
         create_seminar(keys, screenshot, device_name)
@@ -216,6 +224,7 @@ def test_a_new_organiser_creates_and_publishes_a_seminar_by_keyboard(
         ]
         for choice in ("Kött", "Fisk", "Vegetarisk"):
             assert page.get_by_label(choice, exact=True).is_visible()
+        assert page.locator("script[type='application/ld+json']").count() == 1
         keys.check("the published seminar's page")
         screenshot(page, f"editor-public-page-{device_name}")
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -227,6 +236,7 @@ def test_a_new_organiser_creates_and_publishes_a_seminar_by_keyboard(
         assert seminar.status == SeminarStatus.PUBLISHED
         # (Issue 13: here the organiser corrects an attendee's address.)
     assert keys.violations == {}, _report(keys.violations)
+    assert refused == []
 
 
 def _log_in_demo(page, base: str) -> None:
