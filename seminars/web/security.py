@@ -27,6 +27,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 # Pages whose URL carries a secret token: the attendee's manage link, a password reset.
 TOKEN_PATHS = ("/r/", "/password/reset/")
+# Pages that show people's names, addresses and consented health answers, or sign-in forms:
+# never stored by a browser or proxy cache, never in a search engine.
+PRIVATE_PATHS = ("/organizer", "/r/", "/login", "/logout", "/password/", "/dev/")
+PRIVATE_HEADERS = (("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex, nofollow"))
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # Set by Procfile.dev for every local process, so the worker and the dev mailbox start
@@ -108,7 +112,9 @@ def init_app(app: Flask) -> None:
         # or sit in a cache.
         if request.path.startswith(TOKEN_PATHS):
             headers["Referrer-Policy"] = "no-referrer"
-            headers["Cache-Control"] = "no-store"
+        if request.path.startswith(PRIVATE_PATHS):
+            for name, value in PRIVATE_HEADERS:
+                headers[name] = value
         # Those a view set itself stay; one pass instead of a lookup per header.
         present = {name.lower() for name, _value in headers}
         headers.extend([(n, v) for n, v in every_response if n.lower() not in present])
