@@ -41,26 +41,25 @@ def _host(hostname: str) -> str | None:
     return ascii_host
 
 
-def normalise_origin(line: str) -> str:
-    """`line` as the origin a browser would send (lower case, no default port, no slash)."""
+def _split(line: str) -> tuple[str, str | None, int | None]:
+    """(scheme, ASCII host or None, port) of a bare origin; InvalidOrigin if it has more."""
     text = line.strip().rstrip("/")
+    if any(character.isspace() or character in ";,'\"" for character in text):
+        raise InvalidOrigin(line, "format")
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
         raise InvalidOrigin(line, "format") from None
-    scheme = parts.scheme.lower()
-    host = _host(parts.hostname or "")
-    if (
-        scheme not in DEFAULT_PORTS
-        or host is None
-        or parts.username is not None
-        or parts.password is not None
-        or parts.path
-        or parts.query
-        or parts.fragment
-        or any(character.isspace() or character in ";,'\"" for character in text)
-    ):
+    if any((parts.username, parts.password, parts.path, parts.query, parts.fragment)):
+        raise InvalidOrigin(line, "format")
+    return parts.scheme.lower(), _host(parts.hostname or ""), port
+
+
+def normalise_origin(line: str) -> str:
+    """`line` as the origin a browser would send (lower case, no default port, no slash)."""
+    scheme, host, port = _split(line)
+    if scheme not in DEFAULT_PORTS or host is None:
         raise InvalidOrigin(line, "format")
     if scheme == "http" and host not in LOCAL_HOSTS:
         raise InvalidOrigin(line, "http")
