@@ -407,3 +407,22 @@ def test_organisers_of_another_organisation_cannot_see_or_change_it(
     )
     db.session.expire_all()
     assert ofr.embed_origins == ["https://www.ofr.se"]
+
+
+def test_signups_in_the_frame_are_rate_limited_like_the_form(database_url, seminar_factory):
+    limited = make_app(database_url, RATELIMIT_ENABLED=True, SIGNUP_RATE_LIMIT="2/minute")
+    client = limited.test_client(use_cookies=False)
+    with limited.app_context():
+        seminar = seminar_factory(capacity=50)
+        page = client.get(f"/embed/seminars/{seminar.slug}").text
+        codes = [
+            client.post(
+                f"/embed/seminars/{seminar.slug}/register",
+                data={"form_token": _form_token(page), "name": "N", "email": f"p{n}@example.org"},
+            ).status_code
+            for n in range(3)
+        ]
+        assert codes == [200, 200, 429]
+        assert len(_registrations(seminar)) == 2
+        db.session.remove()
+        db.engine.dispose()
