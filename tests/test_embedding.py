@@ -426,3 +426,24 @@ def test_signups_in_the_frame_are_rate_limited_like_the_form(database_url, semin
         assert len(_registrations(seminar)) == 2
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_question_added_while_filling_in_is_asked_and_nothing_is_lost(
+    cookieless, seminar_factory, ofr
+):
+    from seminars.models import Question
+
+    seminar = seminar_factory(organization=ofr)
+    page = cookieless.get(f"/embed/seminars/{seminar.slug}").text
+    seminar.questions.append(Question(text="Vilket förbund tillhör du?", required=True))
+    db.session.commit()
+
+    response = cookieless.post(
+        f"/embed/seminars/{seminar.slug}/register",
+        data={"form_token": _form_token(page), "name": "Åsa Plesner", "email": "a@example.org"},
+    )
+
+    assert response.status_code == 422
+    assert "Vilket förbund tillhör du?" in response.text
+    assert 'value="Åsa Plesner"' in response.text
+    assert _registrations(seminar) == []

@@ -33,6 +33,12 @@ bp = Blueprint("embed", __name__, url_prefix="/embed")
 FOREIGN_FETCH_SITES = frozenset({"cross-site", "same-site"})
 
 
+@bp.before_request
+def read_without_the_write_lock() -> None:
+    if request.method in ("GET", "HEAD"):
+        database.begin_for_reading()
+
+
 @bp.after_request
 def not_for_search_engines(response: Response) -> Response:
     # The same seminar is on its own page; the framed copies are not for search results.
@@ -140,7 +146,8 @@ def _sign_up(seminar: Seminar, form: SignupForm):
         return _refused(seminar_id, _("The seminar is fully booked."))
     except signup.RegistrationClosed:
         return _refused(seminar_id, _("Registration for this seminar is closed."))
-    return _inbox(db.session.get(Seminar, seminar_id), attendee.email)
+    # Read again as a reader: on SQLite a plain transaction would queue for the write lock.
+    return _inbox(_seminar_or_404(Seminar.id == seminar_id), attendee.email)
 
 
 def _refused(seminar_id: int, problem: str):
