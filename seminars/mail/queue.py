@@ -129,14 +129,17 @@ def queue_for_registration(
     registration: Registration | Row,
     *,
     dedupe_suffix: str = "",
+    dedupe_key: str | None = None,
     context: dict | None = None,
     status: OutboxStatus = OutboxStatus.PENDING,
     connection: Connection | None = None,
 ) -> bool:
-    """Queue an email about one registration, to its attendee, in their language.
+    """Queue an email about one registration, to its attendee, in their language; returns
+    False when an email with its dedupe key already exists.
 
+    The key is `<kind>:<registration id>[:<dedupe_suffix>]` unless `dedupe_key` gives it.
     `registration` may be a plain row with its id, seminar_id, email, name and language."""
-    key = f"{kind}:{registration.id}" + (f":{dedupe_suffix}" if dedupe_suffix else "")
+    key = dedupe_key or f"{kind}:{registration.id}" + (f":{dedupe_suffix}" if dedupe_suffix else "")
     return queue(
         kind,
         dedupe_key=key,
@@ -152,7 +155,9 @@ def queue_for_registration(
 
 
 def forget_recipient(registration: Registration) -> None:
-    """Drop unsent mail to an anonymised attendee and blank the address on the sent ones."""
+    """Drop unsent mail to an anonymised attendee and blank the address on the sent ones
+    (and on the record that it did not work)."""
+    registration.undeliverable_email = ""
     db.session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.registration_id == registration.id,
