@@ -133,7 +133,7 @@ def main() -> int:
 
     from seminars import create_app, worker
     from seminars.extensions import db
-    from seminars.mail import delivery
+    from seminars.mail import message, render
     from seminars.models import OutboxMessage, OutboxStatus
 
     port = free_port()
@@ -175,8 +175,8 @@ def main() -> int:
                 select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)
             )
             sample = db.session.scalars(select(OutboxMessage).limit(1)).one()
-            message = delivery.render(sample).as_bytes()
-            raw_seconds = baseline(message, count, port)
+            rendered = message.as_bytes(render.render(sample))
+            raw_seconds = baseline(rendered, count, port)
             batch_size = app.config["OUTBOX_BATCH_SIZE"]
             database = db.engine.dialect.name
             db.session.remove()

@@ -7,7 +7,7 @@ start with BASE_URL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
@@ -48,10 +48,11 @@ def rendering() -> Iterator[None]:
         yield
 
 
-def formatters(language: str) -> dict[str, Callable]:
-    """The templates' fmt_* helpers for one language, remembering what they formatted: a
-    reminder run formats the same few moments for everyone."""
+def formatters(language: str) -> dict:
+    """The language and the templates' fmt_* helpers for it, remembering what they
+    formatted: a reminder run formats the same few moments for everyone."""
     return {
+        "language": language,
         "fmt_span": cache(lambda start, end: dates.span(start, end, language)),
         "fmt_when": cache(lambda moment: dates.when(moment, language)),
         "fmt_day": cache(lambda moment: dates.day(moment, language)),

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from seminars import database
 from seminars.extensions import db
-from seminars.mail import bounces, message, smtp
+from seminars.mail import bounces, context, message, smtp
 from seminars.mail.render import Batch, NotSendable, render
 from seminars.models import OutboxMessage, OutboxStatus, Registration, Seminar, utcnow
 
@@ -257,14 +257,15 @@ def _render_batch(
     rows, preloaded = _load_batch(row_ids)
     batch, sender = Batch(), parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
     ready, problems = [], []
-    for row in rows:
-        try:
-            ready.append(_prepare(row, now, batch, sender))
-        except NotSendable as reason:
-            problems.append((row.id, row.attempts, reason))
-        except Exception as error:  # a template or data problem: retried, then failed
-            current_app.logger.exception("rendering outbox row %s failed", row.id)
-            problems.append((row.id, row.attempts, error))
+    with context.rendering():
+        for row in rows:
+            try:
+                ready.append(_prepare(row, now, batch, sender))
+            except NotSendable as reason:
+                problems.append((row.id, row.attempts, reason))
+            except Exception as error:  # a template or data problem: retried, then failed
+                current_app.logger.exception("rendering outbox row %s failed", row.id)
+                problems.append((row.id, row.attempts, error))
     del preloaded
     # End the read before any SMTP traffic: on SQLite nobody waits for it, and no
     # transaction is open while a mail server takes its time.
