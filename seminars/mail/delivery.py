@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from seminars import database
 from seminars.extensions import db
@@ -63,6 +63,7 @@ class Ready:
     row_id: int
     attempts: int
     recipient: str
+    subject: str
     email: message.Email
     content: bytes
     envelope_sender: str
@@ -177,6 +178,24 @@ def _session_setting(connection: Connection, statement: str) -> None:
         connection.exec_driver_sql(statement)
 
 
+@cache
+def _sent_statement():
+    """Marking a row sent, built once: it runs once per mail."""
+    outbox = OutboxMessage.__table__
+    return (
+        update(outbox)
+        .where(outbox.c.id == bindparam("row_id"))
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=bindparam("sent_at"),
+            subject=bindparam("subject"),
+            last_error="",
+            claimed_at=None,
+            claimed_by=None,
+        )
+    )
+
+
 def _set(marks: Connection, row_id: int, **values) -> None:
     """Record one row's outcome, committed at once."""
     outbox = OutboxMessage.__table__
@@ -238,7 +257,7 @@ def _load_batch(row_ids: list[int]) -> tuple[list[OutboxMessage], list]:
     return list(rows), preloaded
 
 
-def _prepare(row: OutboxMessage, now: datetime, batch: Batch, sender: str) -> Ready:
+def _prepare(row: OutboxMessage, now: datetime, batch: Batch) -> Ready:
     email = render(row, now=now, batch=batch)
     try:
         recipient = email.envelope_recipient
@@ -246,7 +265,13 @@ def _prepare(row: OutboxMessage, now: datetime, batch: Batch, sender: str) -> Re
     except message.NeedsSMTPUTF8 as error:
         raise NotSendable("the address needs SMTPUTF8", OutboxStatus.FAILED) from error
     return Ready(
-        row.id, row.attempts, recipient, email, content, bounces.envelope_sender(row.id, sender)
+        row.id,
+        row.attempts,
+        recipient,
+        message.header_text(email.subject)[:300],
+        email,
+        content,
+        bounces.envelope_sender(row.id, batch.sender),
     )
 
 
@@ -255,12 +280,12 @@ def _render_batch(
 ) -> list[Ready]:
     database.begin_for_reading()  # rendering a batch takes a while: signups must not wait
     rows, preloaded = _load_batch(row_ids)
-    batch, sender = Batch(), parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    batch = Batch()
     ready, problems = [], []
     with context.rendering():
         for row in rows:
             try:
-                ready.append(_prepare(row, now, batch, sender))
+                ready.append(_prepare(row, now, batch))
             except NotSendable as reason:
                 problems.append((row.id, row.attempts, reason))
             except Exception as error:  # a template or data problem: retried, then failed
@@ -350,15 +375,10 @@ def _send_one(
                 marks, report, (item.row_id, item.attempts), error, now, transport=False
             )
         return True
-    _set(
-        marks,
-        item.row_id,
-        status=OutboxStatus.SENT,
-        sent_at=utcnow(),
-        subject=message.header_text(item.email.subject)[:300],
-        last_error="",
-        claimed_at=None,
-        claimed_by=None,
-    )
+    with marks.begin():
+        marks.execute(
+            _sent_statement(),
+            {"row_id": item.row_id, "sent_at": utcnow(), "subject": item.subject},
+        )
     report.sent += 1
     return True

@@ -35,6 +35,9 @@ class _PreparedHeaders(EmailPolicy):
     are encoded and on one line already, so they are stored and written as they are.
     """
 
+    def header_max_count(self, name: str) -> None:
+        return None  # each header is set once, here
+
     def header_store_parse(self, name: str, value: str) -> tuple[str, str]:
         return (name, str(value))
 
@@ -85,7 +88,7 @@ def _boundary() -> str:
     return f"=_{secrets.token_hex(12)}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class CalendarFile:
     filename: str
     body: str
@@ -134,6 +137,9 @@ def _html_part(email: Email) -> MIMEPart:
     return related
 
 
+# A reminder run attaches the same calendar file to every email: encoded once, shared by
+# every message (a part is not changed once built).
+@lru_cache(maxsize=64)
 def _calendar_part(calendar_file: CalendarFile) -> MIMEPart:
     part = MIMEPart(policy=SMTP_POLICY)
     part.set_content(

@@ -48,6 +48,9 @@ class Batch:
         self.calendars: dict[int, str] = {}
         self.formatters: dict[str, dict] = {}
         self.broadcasts: dict[tuple, tuple[str, str]] = {}
+        self.audiences: dict[tuple, dict] = {}
+        self.sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+        self.host = urlsplit(current_app.config["BASE_URL"]).hostname or "seminars.invalid"
 
     def calendar_for(self, seminar: Seminar) -> str:
         if seminar.id not in self.calendars:
@@ -58,6 +61,24 @@ class Batch:
         if language not in self.formatters:
             self.formatters[language] = context.formatters(language)
         return self.formatters[language]
+
+    def shared(
+        self, row: OutboxMessage, seminar: Seminar | None, registration: Registration | None
+    ) -> dict:
+        """What the templates see that is the same for everyone of the row's audience."""
+        audience = _audience(row, registration)
+        if audience not in self.audiences:
+            values = {
+                **self.formatters_for(row.language or "sv"),
+                **context.shared(row, seminar, registration),
+            }
+            if attachments.wants_calendar(row.kind, seminar, values["has_seat"]):
+                values["calendar_file"] = attachments.calendar_file(
+                    seminar, self.calendar_for(seminar)
+                )
+                values["calendar_attached"] = True
+            self.audiences[audience] = values
+        return self.audiences[audience]
 
     def broadcast(self, key: tuple, shared: dict, personal: dict[str, str]) -> tuple[str, str]:
         """A broadcast email's text and HTML for one recipient: rendered once per audience."""
@@ -89,16 +110,15 @@ def _check_timely(
         raise NotSendable("the seminar has already started")
 
 
-def _broadcast_key(row: OutboxMessage, values: dict, personal: dict[str, str]) -> tuple:
-    """Recipients with equal keys read the same email apart from their name and links."""
+def _audience(row: OutboxMessage, registration: Registration | None) -> tuple:
+    """Recipients with equal audiences read the same email apart from their name and links."""
     return (
         row.kind,
-        row.language,
+        row.language or "sv",
         row.seminar_id,
-        values["has_seat"],
-        values["is_waiting"],
+        registration is not None and registration.status == Status.CONFIRMED,
+        registration is not None and registration.status == Status.WAITING,
         json.dumps(row.context, sort_keys=True),
-        tuple(bool(value) for value in personal.values()),
     )
 
 
@@ -121,28 +141,25 @@ def render(row: OutboxMessage, *, now: datetime | None = None, batch: Batch | No
 def _compose(
     row: OutboxMessage, seminar: Seminar | None, registration: Registration | None, batch: Batch
 ) -> Email:
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "seminars.invalid"
-    values = {
-        **batch.formatters_for(row.language or "sv"),
-        **context.shared(row, seminar, registration),
-    }
+    host = batch.host
+    values = batch.shared(row, seminar, registration)
     email = Email(
         subject=values["subject"],
-        sender=(values["sender_name"], parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]),
+        sender=(values["sender_name"], batch.sender),
         recipient=(row.to_name, row.to_email),
         reply_to=values["reply_to"],
         text="",
         html="",
         message_id=bounces.message_id(row.id, host),
     )
-    if attachments.wants_calendar(row.kind, seminar, values["has_seat"]):
-        email.calendar_files.append(attachments.calendar_file(seminar, batch.calendar_for(seminar)))
-        values["calendar_attached"] = True
+    if "calendar_file" in values:
+        email.calendar_files.append(values["calendar_file"])
     personal = context.personal(row, registration)
     if row.kind in body.BROADCAST_KINDS:
-        key = _broadcast_key(row, values, personal)
+        key = (*_audience(row, registration), tuple(bool(value) for value in personal.values()))
         email.text, email.html = batch.broadcast(key, values, personal)
         return email
+    values = dict(values)
     image = attachments.check_in_image(row, seminar, registration, host)
     if image is not None:
         email.inline_images.append(image)
