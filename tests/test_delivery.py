@@ -421,3 +421,53 @@ def test_no_transaction_is_open_while_the_mail_server_answers(seminar, smtp_serv
     monkeypatch.setattr(smtp.Connection, "open", connecting)
     assert delivery.deliver_pending().sent == 2
     assert seen == [False]
+
+
+def test_development_mailbox_shows_the_html_part_in_a_frame_where_nothing_runs(
+    database_url, tmp_path
+):
+    directory = tmp_path / "mailbox"
+    port = LocalSMTPServer().port
+    controller = Controller(devmail.MailboxHandler(directory), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings = {**mail_settings(LocalSMTPServer(port)), "DEV_MAILBOX": True}
+    app = make_app(database_url, DEV_MAILBOX_DIR=str(directory), **settings)
+    try:
+        with app.app_context():
+            db.create_all()
+            seminar = Seminar(
+                slug="tillit",
+                title="Tillit <i>i</i> praktiken",
+                organization=Organization(slug="ofr", name="OFR"),
+                starts_at=STARTS,
+                ends_at=STARTS + timedelta(hours=2),
+                capacity=5,
+                status=SeminarStatus.PUBLISHED,
+            )
+            db.session.add(seminar)
+            db.session.commit()
+            sign_up(seminar, "asa@example.org", name="Åsa <script>alert(1)</script>")
+            assert delivery.deliver_pending().sent == 1
+            [stored] = list(directory.glob("*.eml"))
+            client = app.test_client()
+
+            page = client.get(f"/dev/mailbox/{stored.name}").get_data(as_text=True)
+            frame = f'src="/dev/mailbox/{stored.name}/html"'
+            assert frame in page and "<iframe" in page and " sandbox " in page
+
+            html = client.get(f"/dev/mailbox/{stored.name}/html")
+            policy = html.headers["Content-Security-Policy"]
+            assert "default-src 'none'" in policy and "sandbox" in policy
+            assert "script-src" not in policy  # falls back to 'none': no script runs
+            body = html.get_data(as_text=True)
+            assert "Åsa &lt;script&gt;" in body and "<script>" not in body
+            # The check-in QR code, an inline part of the mail, shows from this site.
+            [image_path] = [
+                part.split('"')[0] for part in body.split('src="')[1:] if "/images/" in part
+            ]
+            image = client.get(image_path)
+            assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+            db.session.remove()
+            db.drop_all()
+    finally:
+        controller.stop()

@@ -51,6 +51,11 @@ def text_part(message: EmailMessage) -> str:
     return body.get_content() if body is not None else ""
 
 
+def html_part(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("html",))
+    return body.get_content() if body is not None else ""
+
+
 @dataclass
 class Attachment:
     filename: str
@@ -87,6 +92,17 @@ class StoredMail:
     @property
     def text(self) -> str:
         return text_part(self.message)
+
+    @property
+    def html(self) -> str:
+        return html_part(self.message)
+
+    def image(self, content_id: str) -> bytes | None:
+        """An inline image of the HTML part, by its Content-ID."""
+        for part in self.message.walk():
+            if str(part.get("Content-ID", "")).strip("<>") == content_id:
+                return part.get_payload(decode=True)
+        return None
 
 
 def _attachments(message: EmailMessage) -> list[Attachment]:
