@@ -15,6 +15,7 @@ import secrets
 import smtplib
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,7 +66,6 @@ class Ready:
     recipient: str
     subject: str
     email: message.Email
-    content: bytes
     envelope_sender: str
 
 
@@ -261,7 +261,6 @@ def _prepare(row: OutboxMessage, now: datetime, batch: Batch) -> Ready:
     email = render(row, now=now, batch=batch)
     try:
         recipient = email.envelope_recipient
-        content = message.as_bytes(email)
     except message.NeedsSMTPUTF8 as error:
         raise NotSendable("the address needs SMTPUTF8", OutboxStatus.FAILED) from error
     return Ready(
@@ -270,7 +269,6 @@ def _prepare(row: OutboxMessage, now: datetime, batch: Batch) -> Ready:
         recipient,
         message.header_text(email.subject)[:300],
         email,
-        content,
         bounces.envelope_sender(row.id, batch.sender),
     )
 
@@ -331,38 +329,57 @@ def deliver_pending(
     return report
 
 
+def _built(item: Ready) -> bytes | Exception:
+    try:
+        return message.as_bytes(item.email)
+    except Exception as error:  # recorded against its row, like a rendering problem
+        return error
+
+
 def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks) -> None:
-    """Send over one SMTP connection; each row is marked as soon as the server answered."""
+    """Send over one SMTP connection; each row is marked as soon as the server answered.
+
+    A second thread builds the MIME messages ahead of the sending: building is work for the
+    processor, sending mostly waiting for the server, so the two overlap.
+    """
     try:
         connection = smtp.Connection(smtp.Settings.from_app()).open()
     except (smtplib.SMTPException, OSError) as error:
         for item in ready:
             _record_failure(marks, report, (item.row_id, item.attempts), error, now, transport=True)
         return
-    try:
-        for index, item in enumerate(ready):
-            if not _send_one(connection, item, now, report, marks):
-                # The connection is gone: the rest of the batch waits for the next pass.
-                for untried in ready[index + 1 :]:
-                    _set(
-                        marks,
-                        untried.row_id,
-                        status=OutboxStatus.PENDING,
-                        claimed_at=None,
-                        claimed_by=None,
-                    )
-                    report.retrying += 1
-                return
-    finally:
-        connection.close()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mime") as builder:
+        try:
+            for index, content in enumerate(builder.map(_built, ready)):
+                if not _send_one(connection, ready[index], content, now, report, marks):
+                    _put_back(ready[index + 1 :], report, marks)
+                    return
+        finally:
+            connection.close()
+
+
+def _put_back(untried: list[Ready], report: DeliveryReport, marks: Connection) -> None:
+    """The connection is gone: the rest of the batch waits for the next pass."""
+    for item in untried:
+        _set(marks, item.row_id, status=OutboxStatus.PENDING, claimed_at=None, claimed_by=None)
+        report.retrying += 1
 
 
 def _send_one(
-    connection: smtp.Connection, item: Ready, now: datetime, report: DeliveryReport, marks
+    connection: smtp.Connection,
+    item: Ready,
+    content: bytes | Exception,
+    now: datetime,
+    report: DeliveryReport,
+    marks: Connection,
 ) -> bool:
     """Send one email and record what became of it; False when the connection is lost."""
+    if isinstance(content, Exception):
+        current_app.logger.error("building outbox row %s failed: %s", item.row_id, content)
+        _record_failure(marks, report, (item.row_id, item.attempts), content, now, transport=False)
+        return True
     try:
-        connection.send(item.envelope_sender, item.recipient, item.content)
+        connection.send(item.envelope_sender, item.recipient, content)
     except (smtplib.SMTPException, OSError) as error:
         if smtp.connection_lost(error):
             connection.drop()
