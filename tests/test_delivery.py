@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -471,3 +473,41 @@ def test_development_mailbox_shows_the_html_part_in_a_frame_where_nothing_runs(
             db.drop_all()
     finally:
         controller.stop()
+
+
+def test_a_worker_sending_for_longer_than_its_lease_keeps_its_rows(app, seminar, monkeypatch):
+    """The lease is renewed while the batch is sent: another worker finds nothing to take
+    back, however slow the mail server."""
+
+    class SlowServer(LocalSMTPServer):
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(0.2)
+            return await super().handle_DATA(server, session, envelope)
+
+    slow = SlowServer()
+    slow.start()
+    monkeypatch.setattr(delivery, "LEASE", timedelta(seconds=0.6))
+    app.extensions["mail"].port = slow.port
+    for number in range(8):
+        sign_up(seminar, f"p{number}@example.org")
+    taken_back = []
+
+    def other_worker():
+        with app.app_context():
+            for _ in range(8):
+                time.sleep(0.2)
+                taken_back.append(delivery.release_stale_claims(datetime.now(UTC)))
+                db.session.commit()
+            db.session.remove()
+
+    try:
+        other = threading.Thread(target=other_worker)
+        other.start()
+        report = delivery.deliver_pending()  # 8 mails at 0.2 s: longer than the lease
+        other.join(timeout=30)
+    finally:
+        slow.stop()
+
+    assert report.sent == 8
+    assert taken_back == [0] * 8
+    assert len(slow.envelopes) == 8

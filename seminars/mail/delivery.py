@@ -11,6 +11,7 @@ are retried with growing back-off, and an unreachable server only delays mail.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import smtplib
 import threading
@@ -23,6 +24,7 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from seminars import database
 from seminars.extensions import db
@@ -30,6 +32,7 @@ from seminars.mail import bounces, context, message, smtp
 from seminars.mail.render import Batch, NotSendable, render
 from seminars.models import OutboxMessage, OutboxStatus, Registration, Seminar, utcnow
 
+logger = logging.getLogger(__name__)
 # A claim not renewed for this long belongs to a worker that died mid-batch.
 LEASE = timedelta(seconds=30)
 RETRY_FIRST = timedelta(seconds=30)
@@ -138,9 +141,12 @@ def _lease_kept(engine: Engine, claimant: str) -> Iterator[None]:
     stop = threading.Event()
 
     def renew() -> None:
-        with engine.connect() as connection:
-            while not stop.wait(LEASE.total_seconds() / 3):
-                renew_lease(connection, claimant)
+        while not stop.wait(LEASE.total_seconds() / 3):
+            try:
+                with engine.connect() as connection:
+                    renew_lease(connection, claimant)
+            except SQLAlchemyError as error:  # tried again a third of a lease later
+                logger.warning("renewing the outbox lease failed: %s", error)
 
     renewer = threading.Thread(target=renew, name=f"lease-{claimant}", daemon=True)
     renewer.start()
