@@ -16,7 +16,7 @@ import secrets
 import smtplib
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -343,10 +343,12 @@ def _built(item: Ready) -> bytes | Exception:
 
 
 def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks) -> None:
-    """Send over one SMTP connection; each row is marked as soon as the server answered.
+    """Send over one SMTP connection; each row is marked as soon as the server accepted it.
 
-    A second thread builds the MIME messages ahead of the sending: building is work for the
-    processor, sending mostly waiting for the server, so the two overlap.
+    Two things overlap with waiting for the server: a second thread builds the MIME messages
+    ahead, and the row of the mail just accepted is marked while the next mail's envelope
+    (MAIL FROM, RCPT TO) is sent. The next mail's DATA waits for that mark, so a worker that
+    dies leaves at most one mail accepted but not marked: the one in flight.
     """
     try:
         connection = smtp.Connection(smtp.Settings.from_app()).open()
@@ -354,14 +356,56 @@ def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks
         for item in ready:
             _record_failure(marks, report, (item.row_id, item.attempts), error, now, transport=True)
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mime") as builder:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="mime") as builder,
+        _Marker(marks) as marker,
+    ):
         try:
             for index, content in enumerate(builder.map(_built, ready)):
-                if not _send_one(connection, ready[index], content, now, report, marks):
+                if not _send_one(connection, ready[index], content, now, report, marker):
+                    marker.settled()
                     _put_back(ready[index + 1 :], report, marks)
                     return
         finally:
             connection.close()
+
+
+class _Marker:
+    """Marks accepted rows sent on a thread of its own; every other use of the marks
+    connection waits for it first (`settled`)."""
+
+    def __init__(self, marks: Connection):
+        self.marks = marks
+        self.pending: Future | None = None
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mark")
+
+    def __enter__(self) -> _Marker:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.settled()
+        finally:
+            self.thread.shutdown()
+
+    def settled(self) -> Connection:
+        """The marks connection, once the last mark is committed."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+        return self.marks
+
+    def sent(self, item: Ready) -> None:
+        self.settled()
+        self.pending = self.thread.submit(_mark_sent, self.marks, item)
+
+
+def _mark_sent(marks: Connection, item: Ready) -> None:
+    with marks.begin():
+        marks.execute(
+            _sent_statement(),
+            {"row_id": item.row_id, "sent_at": utcnow(), "subject": item.subject},
+        )
 
 
 def _put_back(untried: list[Ready], report: DeliveryReport, marks: Connection) -> None:
@@ -377,31 +421,39 @@ def _send_one(
     content: bytes | Exception,
     now: datetime,
     report: DeliveryReport,
-    marks: Connection,
+    marker: _Marker,
 ) -> bool:
     """Send one email and record what became of it; False when the connection is lost."""
     if isinstance(content, Exception):
         current_app.logger.error("building outbox row %s failed: %s", item.row_id, content)
-        _record_failure(marks, report, (item.row_id, item.attempts), content, now, transport=False)
+        failure = (item.row_id, item.attempts)
+        _record_failure(marker.settled(), report, failure, content, now, transport=False)
         return True
     try:
-        connection.send(item.envelope_sender, item.recipient, content)
+        connection.envelope(item.envelope_sender, item.recipient, len(content))
+        marker.settled()  # the previous mail is marked before this one can be accepted
+        connection.data(content)
     except (smtplib.SMTPException, OSError) as error:
-        if smtp.connection_lost(error):
-            connection.drop()
-            _record_failure(marks, report, (item.row_id, item.attempts), error, now, transport=True)
-            return False
-        if smtp.permanent_refusal(error):
-            _record_refusal(marks, report, item, error)
-        else:
-            _record_failure(
-                marks, report, (item.row_id, item.attempts), error, now, transport=False
-            )
-        return True
-    with marks.begin():
-        marks.execute(
-            _sent_statement(),
-            {"row_id": item.row_id, "sent_at": utcnow(), "subject": item.subject},
-        )
+        return _record_send_error(connection, item, error, now, report, marker.settled())
+    marker.sent(item)
     report.sent += 1
+    return True
+
+
+def _record_send_error(
+    connection: smtp.Connection,
+    item: Ready,
+    error: BaseException,
+    now: datetime,
+    report: DeliveryReport,
+    marks: Connection,
+) -> bool:
+    if smtp.connection_lost(error):
+        connection.drop()
+        _record_failure(marks, report, (item.row_id, item.attempts), error, now, transport=True)
+        return False
+    if smtp.permanent_refusal(error):
+        _record_refusal(marks, report, item, error)
+    else:
+        _record_failure(marks, report, (item.row_id, item.attempts), error, now, transport=False)
     return True

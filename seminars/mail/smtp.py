@@ -65,13 +65,43 @@ class Connection:
         self.host = host
         return self
 
-    def send(self, envelope_sender: str, recipient: str, content: bytes) -> None:
-        """Raises smtplib's errors (OSErrors too) when the server does not accept it."""
-        if self.settings.suppress:
-            return
+    def _host(self) -> smtplib.SMTP:
         if self.host is None:
             raise smtplib.SMTPServerDisconnected("the connection is closed")
-        self.host.sendmail(envelope_sender, [recipient], content)
+        return self.host
+
+    def _refused(self, code: int) -> None:
+        """After a refusal: a 421 closes the session, anything else resets the envelope."""
+        if code == 421:
+            self.drop()
+        else:
+            self._host().rset()
+
+    def envelope(self, envelope_sender: str, recipient: str, size: int) -> None:
+        """MAIL FROM and RCPT TO: the server has not accepted the mail until `data`.
+        Raises smtplib's errors (OSErrors too) as `sendmail` would."""
+        if self.settings.suppress:
+            return
+        host = self._host()
+        host.ehlo_or_helo_if_needed()
+        options = [f"size={size}"] if host.does_esmtp and host.has_extn("size") else []
+        code, answer = host.mail(envelope_sender, options)
+        if code != 250:
+            self._refused(code)
+            raise smtplib.SMTPSenderRefused(code, answer, envelope_sender)
+        code, answer = host.rcpt(recipient)
+        if code not in (250, 251):
+            self._refused(code)
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, answer)})
+
+    def data(self, content: bytes) -> None:
+        """Hand over the mail; when this returns, the server has accepted it."""
+        if self.settings.suppress:
+            return
+        code, answer = self._host().data(content)
+        if code != 250:
+            self._refused(code)
+            raise smtplib.SMTPDataError(code, answer)
 
     def drop(self) -> None:
         """The server went away: forget the session without a goodbye."""
