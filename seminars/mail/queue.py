@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Row,
+    Select,
+    String,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from seminars.extensions import db
 from seminars.models import OutboxMessage, OutboxStatus, Registration, utcnow
+from seminars.models.types import UTCDateTime
 
 
 @cache
@@ -96,32 +109,44 @@ def queue(
 
 def queue_for_registrations(
     kind: str,
-    registrations: list[Registration],
+    registrations: Select,
     *,
     dedupe_prefix: str,
     context: dict | None = None,
     status: OutboxStatus = OutboxStatus.PENDING,
 ) -> int:
-    """Queue one email of a kind to many attendees in one statement (reminders to a whole
-    seminar), keyed `<dedupe_prefix><registration id>`; returns how many were new."""
-    if not registrations:
-        return 0
-    return _insert(
-        [
-            _row(
-                kind,
-                f"{dedupe_prefix}{registration.id}",
-                registration.email,
-                registration.name,
-                registration.language,
-                seminar_id=registration.seminar_id,
-                registration_id=registration.id,
-                context=context,
-                status=status,
-            )
-            for registration in registrations
-        ]
+    """Queue one email of a kind to every registration `registrations` selects (reminders to
+    a whole seminar), keyed `<dedupe_prefix><registration id>`; returns how many were new.
+
+    One INSERT … SELECT: the attendees never travel to Python and back, which for 10,000
+    reminders was most of the time spent queueing them."""
+    table = OutboxMessage.__table__
+    now = utcnow()
+    columns = {
+        "dedupe_key": literal(dedupe_prefix) + cast(Registration.id, String),
+        "kind": literal(kind),
+        "to_email": Registration.email,
+        "to_name": Registration.name,
+        "language": Registration.language,
+        "seminar_id": Registration.seminar_id,
+        "registration_id": Registration.id,
+        "context": literal(context or {}, JSON),
+        "subject": literal(""),
+        "status": literal(str(status)),
+        "attempts": literal(0),
+        "last_error": literal(""),
+        "next_attempt_at": literal(now, UTCDateTime),
+        "created_at": literal(now, UTCDateTime),
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .from_select(list(columns), registrations.with_only_columns(*columns.values()))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
     )
+    return len(db.session.execute(statement).all())
 
 
 def queue_for_registration(
