@@ -345,10 +345,11 @@ def _built(item: Ready) -> bytes | Exception:
 def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks) -> None:
     """Send over one SMTP connection; each row is marked as soon as the server accepted it.
 
-    Two things overlap with waiting for the server: a second thread builds the MIME messages
-    ahead, and the row of the mail just accepted is marked while the next mail's envelope
-    (MAIL FROM, RCPT TO) is sent. The next mail's DATA waits for that mark, so a worker that
-    dies leaves at most one mail accepted but not marked: the one in flight.
+    Two things overlap with waiting for the server: a second thread builds the next MIME
+    message while this one is sent, and the row of the mail just accepted is marked while
+    the next mail's envelope (MAIL FROM, RCPT TO) is sent. The next mail's DATA waits for
+    that mark, so a worker that dies leaves at most one mail accepted but not marked: the
+    one in flight.
     """
     try:
         connection = smtp.Connection(smtp.Settings.from_app()).open()
@@ -361,8 +362,14 @@ def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks
         _Marker(marks) as marker,
     ):
         try:
-            for index, content in enumerate(builder.map(_built, ready)):
-                if not _send_one(connection, ready[index], content, now, report, marker):
+            building = builder.submit(_built, ready[0])
+            for index, item in enumerate(ready):
+                content = building.result()
+                # One ahead only: a builder running far ahead would hold the interpreter
+                # while the server's answers wait to be read.
+                if index + 1 < len(ready):
+                    building = builder.submit(_built, ready[index + 1])
+                if not _send_one(connection, item, content, now, report, marker):
                     marker.settled()
                     _put_back(ready[index + 1 :], report, marks)
                     return
