@@ -174,7 +174,9 @@ def test_an_outage_never_turns_mail_into_failed(app, seminar, smtp_server):
     assert row.attempts == app.config["OUTBOX_MAX_ATTEMPTS"] + 2
 
 
-def test_a_refused_message_is_retried_then_marked_failed(app, seminar):
+def test_a_refused_message_ends_up_failed_with_the_servers_answer(app, seminar):
+    """A 550 is permanent: failed at the first try (tests/test_bounces.py checks "at once")."""
+
     class Refuse:
         async def handle_RCPT(self, server, session, envelope, address, options):
             return "550 No such user"
