@@ -103,6 +103,7 @@ def _wait_for(condition, seconds: float) -> bool:
 
 
 @pytest.mark.postgres
+@pytest.mark.burst  # real processes, a database of its own: once per `make test`
 def test_mail_of_a_killed_worker_goes_out_within_a_minute(postgres_url):
     _seed(postgres_url)
     server = SlowServer()

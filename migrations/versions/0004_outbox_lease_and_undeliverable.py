@@ -1,7 +1,7 @@
 """outbox lease holder, undeliverable addresses
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30 07:00:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-30 07:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
