@@ -53,7 +53,7 @@ def test_admin_creates_an_organiser_with_a_temporary_password(admin_client, orga
         data={
             "name": "Lars Fresker",
             "email": "lars@ofr.example.org",
-            "organization_ids": [str(ofr.id)],
+            f"role_{ofr.id}": "organiser",
             "password": "temporary password 1",
         },
     )
@@ -77,7 +77,7 @@ def test_admin_deactivates_an_organiser_who_then_cannot_log_in(
     organizer = organizer_factory(ofr, email="gone@example.org")
     response = admin_client.post(
         f"/organizer/admin/organizers/{organizer.id}",
-        data={"name": organizer.name, "email": organizer.email, "organization_ids": [str(ofr.id)]},
+        data={"name": organizer.name, "email": organizer.email, f"role_{ofr.id}": "organiser"},
     )
     assert response.status_code == 303
     db.session.expire_all()

@@ -71,6 +71,8 @@ SUBJECTS = {
     "reminder": _l("Reminder: %(title)s"),
     "attendance_check": _l("Are you still coming? %(title)s"),
     "password_reset": _l("Reset your password"),
+    "invite": _l("You are invited to organise seminars"),
+    "new_device_login": _l("New login to your organiser account"),
 }
 # Kinds that carry the seminar as a calendar file; the last two only to people with a seat.
 CALENDAR_KINDS = {"confirmed", "promoted", "reminder"}
@@ -354,7 +356,7 @@ def _check_sendable(row: OutboxMessage, seminar, registration, now: datetime) ->
         raise NotSendable("no recipient address", OutboxStatus.FAILED)
     if row.kind not in SUBJECTS and row.kind != "message":
         raise NotSendable(f"unknown kind {row.kind!r}", OutboxStatus.FAILED)
-    needs_seminar = row.kind != "password_reset"
+    needs_seminar = row.kind not in ("password_reset", "invite", "new_device_login")
     if needs_seminar and seminar is None:
         raise NotSendable("the seminar no longer exists", OutboxStatus.FAILED)
     if row.kind in TIMELY_KINDS:

@@ -101,9 +101,7 @@ class SsoDomain(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("sso_provider.id", ondelete="CASCADE"))
     domain: Mapped[str] = mapped_column(String(253))
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organization.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
     approval_required: Mapped[bool] = mapped_column(default=False)
     provider: Mapped[SsoProvider] = relationship(back_populates="domains")
     organization: Mapped[Organization] = relationship()
@@ -131,9 +129,7 @@ class Invite(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organization.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizer.id", ondelete="SET NULL")

@@ -1,5 +1,5 @@
-"""Security headers on every response, cookie flags, rate limits on signup and login,
-and the refusal to run in production with the development SECRET_KEY."""
+"""Security headers on every response, cookie flags, rate limits on signup, login and the
+second factor, and the refusal to run in production with the development SECRET_KEY."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 # Pages whose URL carries a secret token: the attendee's manage link, a password reset.
-TOKEN_PATHS = ("/r/", "/password/reset/")
+TOKEN_PATHS = ("/r/", "/password/reset/", "/invite/")
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # Set by Procfile.dev for every local process, so the worker and the dev mailbox start
@@ -74,6 +74,22 @@ def login_rate_limit(view: Callable) -> Callable:
     per_ip = limiter.limit(_configured("LOGIN_RATE_LIMIT"), methods=["POST"])
     per_account = limiter.limit(
         _configured("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_account_tried, methods=["POST"]
+    )
+    return per_account(per_ip(view))
+
+
+def _second_factor_tried() -> str:
+    from seminars.web.auth.signin import pending_key
+
+    return pending_key()
+
+
+def second_factor_rate_limit(view: Callable) -> Callable:
+    """Codes tried per IP, and per account whose password was right: six digits fall to
+    guessing without this, whichever browsers the guesses come from."""
+    per_ip = limiter.limit(_configured("LOGIN_RATE_LIMIT"), methods=["POST"])
+    per_account = limiter.limit(
+        _configured("SECOND_FACTOR_RATE_LIMIT"), key_func=_second_factor_tried, methods=["POST"]
     )
     return per_account(per_ip(view))
 
