@@ -86,14 +86,21 @@ def init_app(app: Flask) -> None:
     )
 
 
+def standing() -> access.Standing:
+    """The signed-in person's standing, read once per request (kept in the request's
+    environ: `g` belongs to the app context, which tests keep across requests)."""
+    if "seminars.standing" not in request.environ:
+        request.environ["seminars.standing"] = access.standing(current_user)
+    return request.environ["seminars.standing"]
+
+
 def _navigation() -> dict[str, bool]:
     """Which of the organiser area's sections the signed-in person has."""
-    me = current_user
-    manages = access.manages_seminars(me)
+    mine = standing()
     return {
-        "seminars": manages,
-        "check_in": not manages or bool(me.door_seminars),
-        "administration": access.administers_any(me),
+        "seminars": mine.manages_seminars,
+        "check_in": not mine.manages_seminars or mine.door_helper,
+        "administration": mine.administers,
     }
 
 
@@ -115,7 +122,7 @@ def _guard():
     helping_at_the_door = request.blueprint == "account" or (
         request.endpoint in DOOR_HELPER_ENDPOINTS
     )
-    if not helping_at_the_door and not access.manages_seminars(me):
+    if not helping_at_the_door and not standing().manages_seminars:
         abort(403)
     return None
 
