@@ -15,6 +15,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import FlaskOAuth2App
 from authlib.integrations.flask_client.integration import FlaskIntegration
 from cachetools import TTLCache
+from joserfc.errors import JoseError
 from flask import (
     abort,
     current_app,
@@ -110,12 +111,24 @@ def sso_login(slug: str):
     return _redirect_to(provider)
 
 
-def _redirect_to(provider: SsoProvider):
+def leaving_page(provider_name: str, target: str, heading: str):
+    """A page that sends the browser on to the provider: after a form's POST a redirect to
+    another site would be blocked by the Content-Security-Policy (form-action 'self')."""
+    return render_template(
+        "auth/leaving.html", provider=provider_name, target=target, heading=heading
+    )
+
+
+def _redirect_to(provider: SsoProvider, *, from_form: bool = False):
     try:
-        return _client(provider).authorize_redirect(_callback_url(provider))
+        response = _client(provider).authorize_redirect(_callback_url(provider))
     except (AuthlibBaseError, RequestException, ValueError):
         current_app.logger.exception("single sign-on with %s is unreachable", provider.slug)
         return _failed(_("%(provider)s cannot be reached just now.", provider=provider.name), 502)
+    if from_form:
+        heading = _("On to %(provider)s", provider=provider.name)
+        return leaving_page(provider.name, response.location, heading)
+    return response
 
 
 def _claims(client: FlaskOAuth2App) -> tuple[sso.Claims, str]:
@@ -140,7 +153,7 @@ def sso_callback(slug: str):
     provider = sso.provider_by_slug(slug) or abort(404)
     try:
         claims, id_token = _claims(_client(provider))
-    except (AuthlibBaseError, RequestException, ValueError, KeyError) as error:
+    except (AuthlibBaseError, JoseError, RequestException, ValueError, KeyError) as error:
         current_app.logger.warning("single sign-on with %s refused: %s", provider.slug, error)
         return _failed(
             _(
@@ -199,7 +212,7 @@ def link_sso(provider_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     session[LINK] = current_user.id
-    return _redirect_to(provider)
+    return _redirect_to(provider, from_form=True)
 
 
 @account_bp.post("/sso/identities/<int:identity_id>/unlink")
@@ -212,6 +225,16 @@ def unlink_sso(identity_id: int):
     db.session.commit()
     flash(_("The link is removed."), "success")
     return redirect(url_for("account.security"), 303)
+
+
+def end_session_page(login_session: LoginSession):
+    """After our logout, the provider's end-session page when it has one; else None."""
+    url = end_session_url(login_session)
+    if url is None:
+        return None
+    provider = db.session.get(SsoProvider, login_session.sso_provider_id)
+    heading = _("Log out at %(provider)s too", provider=provider.name)
+    return leaving_page(provider.name, url, heading)
 
 
 def end_session_url(login_session: LoginSession) -> str | None:

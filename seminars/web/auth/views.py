@@ -172,18 +172,18 @@ def passkey_login():
 @bp.post("/logout")
 def logout():
     login_session = signin.current_login_session() if current_user.is_authenticated else None
-    end_session_url = None
+    at_provider = None
     if login_session is not None:
         sessions.end(login_session)
         if login_session.sso_provider_id:
             from seminars.web.auth import sso
 
-            end_session_url = sso.end_session_url(login_session)
+            at_provider = sso.end_session_page(login_session)
         db.session.commit()
     logout_user()
     session.clear()
-    if end_session_url:
-        return redirect(end_session_url, 303)
+    if at_provider is not None:
+        return at_provider
     flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"), 303)
 
