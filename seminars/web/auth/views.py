@@ -166,7 +166,8 @@ def passkey_login():
         return jsonify(error=_("That passkey could not be used to log in here.")), 422
     target = signin.landing(owner, request.args.get("next"))
     response = jsonify(redirect=target)
-    return signin.complete(owner, "passkey", response)
+    # The second step of a password login, or a passkey that was both factors.
+    return signin.complete(owner, "password" if second_step else "passkey", response)
 
 
 @bp.post("/logout")
