@@ -98,7 +98,9 @@ def test_a_door_helper_can_be_invited_and_sees_only_check_in(app, client, organi
     path = invitation_path("dorr@example.org")
     done = invitee.post(path, data={"password": "door helper pw", "confirm": "door helper pw"})
     assert done.headers["Location"] == "/organizer/checkin/"
-    helper = db.session.scalars(select(Organizer).where(Organizer.email == "dorr@example.org")).one()
+    helper = db.session.scalars(
+        select(Organizer).where(Organizer.email == "dorr@example.org")
+    ).one()
     assert access.roles(helper) == {admin.organizations[0].id: Role.DOOR_HELPER}
     assert fresh(invitee).get("/organizer/").status_code == 403
 

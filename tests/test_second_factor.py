@@ -21,6 +21,13 @@ from tests.conftest import clear_database, log_in, make_app
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def english(request):
+    """The pages in English, so the tests read the messages as written in the code."""
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").set_cookie("lang", "en")
+
+
 def login(client, email: str, password: str = PASSWORD):
     return client.post("/login", data={"email": email, "password": password})
 
@@ -237,11 +244,37 @@ def test_lost_phone_reset_by_an_administrator_is_logged(app, client, organizer_f
         select(AccountEvent).where(AccountEvent.action == "factors_reset")
     ).one()
     assert (event.organizer_id, event.actor_id) == (organizer.id, admin.id)
-    assert "An administrator removed the second factors" in admin_client.get(
-        f"/organizer/admin/organizers/{organizer.id}"
-    ).text
+    assert (
+        "An administrator removed the second factors"
+        in admin_client.get(f"/organizer/admin/organizers/{organizer.id}").text
+    )
     # Their sessions ended; at the next login they are led to set up a new factor.
     assert db.session.scalars(select(LoginSession.ended_at)).all().count(None) == 1  # admin's
     new_browser = new_client(app)
     login(new_browser, "ewa@example.org")
     assert new_browser.get("/organizer/").headers["Location"] == "/organizer/account/"
+
+
+def test_moving_the_app_to_a_new_phone(app, client, organizer_factory):
+    organizer = organizer_factory(email="ewa@example.org")
+    log_in(client, organizer)
+    old_secret, _codes = set_up_app(client)
+    # Opening the setup again does not switch off the app in use…
+    page = fresh(client).get("/organizer/account/app")
+    new_secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page.text)[1]
+    new_secret = new_secret.replace(" ", "")
+    assert new_secret != old_secret
+    later = utcnow() + timedelta(seconds=90)
+    with time_machine.travel(later, tick=False):
+        assert factors.verify_totp(organizer, pyotp.TOTP(old_secret).now())
+    # …until the new phone's code is entered: then only the new phone works.
+    with time_machine.travel(later + timedelta(seconds=60), tick=False):
+        done = fresh(client).post(
+            "/organizer/account/app", data={"code": pyotp.TOTP(new_secret).now()}
+        )
+        assert done.status_code == 200
+    with time_machine.travel(later + timedelta(seconds=120), tick=False):
+        assert not factors.verify_totp(organizer, pyotp.TOTP(old_secret).now())
+        assert factors.verify_totp(organizer, pyotp.TOTP(new_secret).now())
+    db.session.rollback()
+    assert len(db.session.scalars(select(TotpFactor)).all()) == 1

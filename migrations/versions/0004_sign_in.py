@@ -145,9 +145,11 @@ def upgrade():
     sa.Column('last_used_step', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['organizer_id'], ['organizer.id'], name=op.f('fk_totp_factor_organizer_id_organizer'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_totp_factor')),
-    sa.UniqueConstraint('organizer_id', name=op.f('uq_totp_factor_organizer_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_totp_factor'))
     )
+    with op.batch_alter_table('totp_factor', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_totp_factor_organizer_id'), ['organizer_id'], unique=False)
+
     op.create_table('door_helper_seminar',
     sa.Column('organizer_id', sa.Integer(), nullable=False),
     sa.Column('seminar_id', sa.Integer(), nullable=False),
@@ -185,6 +187,9 @@ def downgrade():
         batch_op.drop_column('require_second_factor')
 
     op.drop_table('door_helper_seminar')
+    with op.batch_alter_table('totp_factor', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_totp_factor_organizer_id'))
+
     op.drop_table('totp_factor')
     with op.batch_alter_table('sso_identity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sso_identity_organizer_id'))

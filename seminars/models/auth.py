@@ -39,11 +39,13 @@ class LoginSession(db.Model):
 
 
 class TotpFactor(db.Model):
-    """An authenticator app. The seed is encrypted with a key derived from SECRET_KEY."""
+    """An authenticator app. The seed is encrypted with a key derived from SECRET_KEY.
+    An account has at most one confirmed, and while moving to a new phone one more that
+    is being set up."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organizer_id: Mapped[int] = mapped_column(
-        ForeignKey("organizer.id", ondelete="CASCADE"), unique=True
+        ForeignKey("organizer.id", ondelete="CASCADE"), index=True
     )
     sealed_secret: Mapped[str] = mapped_column(String(300))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

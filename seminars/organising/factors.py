@@ -82,8 +82,13 @@ def second_factor_required(organizer: Organizer) -> bool:
 
 
 def start_totp(organizer: Organizer) -> str:
-    """A new secret to show as a QR code; it counts once a code from it is entered."""
-    db.session.execute(delete(TotpFactor).where(TotpFactor.organizer_id == organizer.id))
+    """A new secret to show as a QR code; it counts once a code from it is entered, and
+    until then an app already in use keeps working (moving to a new phone)."""
+    db.session.execute(
+        delete(TotpFactor).where(
+            TotpFactor.organizer_id == organizer.id, TotpFactor.confirmed_at.is_(None)
+        )
+    )
     secret = pyotp.random_base32()
     db.session.add(TotpFactor(organizer_id=organizer.id, sealed_secret=seal(secret)))
     db.session.flush()
@@ -141,6 +146,11 @@ def confirm_totp(
     ).one_or_none()
     if factor is None or not _use_step(factor, code, now):
         raise WrongCode
+    db.session.execute(
+        delete(TotpFactor).where(
+            TotpFactor.organizer_id == organizer.id, TotpFactor.id != factor.id
+        )
+    )
     factor.confirmed_at = now
     account_log.record(organizer, "totp_added")
     sessions.end_others(organizer, keep)

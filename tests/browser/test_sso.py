@@ -38,10 +38,10 @@ class World:
 def world(tmp_path):
     with ExitStack() as stack:
         server = stack.enter_context(local_app(tmp_path))
-        callbacks = [f"{server.url}/login/sso/{slug}/callback" for slug in ("larosatet", "kortlivad")]
-        issuer = stack.enter_context(
-            oidc_provider(callbacks, [f"{server.url}/login"], ACCOUNTS)
-        )
+        callbacks = [
+            f"{server.url}/login/sso/{slug}/callback" for slug in ("larosatet", "kortlivad")
+        ]
+        issuer = stack.enter_context(oidc_provider(callbacks, [f"{server.url}/login"], ACCOUNTS))
         with server.app.app_context():
             mau = accounts.save_organization(accounts.OrganizationDetails(name="Malmö universitet"))
             accounts.save_organization(accounts.OrganizationDetails(name="OFR"))
@@ -233,4 +233,3 @@ def test_a_password_account_is_linked_then_signs_in_through_the_provider(world, 
     assert signed_in_people(world) == {"ewa@mau.example.org"}
     with world.app.app_context():
         assert db.session.scalar(select(db.func.count(Organizer.id))) == 1
-
