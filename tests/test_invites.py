@@ -62,7 +62,8 @@ def test_an_organisations_admin_invites_and_the_invitee_chooses_a_password(
     assert "OFR" in page.text and page.headers["Referrer-Policy"] == "no-referrer"
     short = invitee.post(path, data={"password": "short", "confirm": "short"})
     assert short.status_code == 422
-    accepted = invitee.post(path, data={"password": "nils own password", "confirm": "nils own password"})  # fmt: skip
+    chosen = {"password": "nils own password", "confirm": "nils own password"}
+    accepted = invitee.post(path, data=chosen)
     assert accepted.status_code == 303
     assert fresh(invitee).get("/organizer/").status_code == 200  # logged in straight away
     nils = accounts.authenticate("nils@ofr.example.org", "nils own password")

@@ -93,15 +93,14 @@ def test_changing_the_password_ends_the_other_sessions(app, organizer_factory):
     laptop, phone = browser(app, FIREFOX), browser(app, IPHONE)
     login(laptop)
     login(as_request(phone))
+    new = {"password": "a new long password", "confirm": "a new long password"}
     wrong = as_request(laptop).post(
-        "/organizer/account/password",
-        data={"current": "not it", "password": "a new long password", "confirm": "a new long password"},
-    )  # fmt: skip
+        "/organizer/account/password", data={"current": "not it", **new}
+    )
     assert wrong.status_code == 422 and "That is not your current password." in wrong.text
     changed = as_request(laptop).post(
-        "/organizer/account/password",
-        data={"current": PASSWORD, "password": "a new long password", "confirm": "a new long password"},
-    )  # fmt: skip
+        "/organizer/account/password", data={"current": PASSWORD, **new}
+    )
     assert changed.status_code == 303
     assert as_request(laptop).get("/organizer/").status_code == 200
     assert as_request(phone).get("/organizer/").status_code == 302

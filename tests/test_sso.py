@@ -140,8 +140,12 @@ def test_an_administrator_connects_and_removes_a_domain(app, client, provider, o
     mau_id = provider.domains[0].organization_id
     added = client.post(
         f"/organizer/admin/sso/{provider.id}/domains",
-        data={"domain": "student.mau.example.org", "organization_id": mau_id, "approval_required": "yes"},
-    )  # fmt: skip
+        data={
+            "domain": "student.mau.example.org",
+            "organization_id": mau_id,
+            "approval_required": "yes",
+        },
+    )
     assert added.status_code == 303
     twice = client.post(
         f"/organizer/admin/sso/{provider.id}/domains",

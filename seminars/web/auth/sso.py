@@ -15,7 +15,6 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import FlaskOAuth2App
 from authlib.integrations.flask_client.integration import FlaskIntegration
 from cachetools import TTLCache
-from joserfc.errors import JoseError
 from flask import (
     abort,
     current_app,
@@ -29,6 +28,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from joserfc.errors import JoseError
 from requests import RequestException
 
 from seminars.extensions import db
