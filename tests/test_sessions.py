@@ -164,3 +164,22 @@ def test_the_new_device_email_renders(app, organizer_factory):
     message = delivery.render(db.session.get(OutboxMessage, mail.id))
     assert message.subject == "New login to your organiser account"  # their language
     assert "Mobile Safari 17" in str(message.body)
+
+
+def test_a_session_unused_for_eight_hours_has_ended(app, organizer_factory):
+    from datetime import timedelta
+
+    import time_machine
+
+    from seminars.models import utcnow
+
+    organizer = organizer_factory(email="ewa@example.org")
+    laptop, phone = browser(app, FIREFOX), browser(app, IPHONE)
+    login(laptop)
+    with time_machine.travel(utcnow() + timedelta(hours=7)):
+        login(as_request(phone))
+    with time_machine.travel(utcnow() + timedelta(hours=8, minutes=5)):
+        assert as_request(laptop).get("/organizer/").status_code == 302
+        listed = sessions.active(organizer, idle_limit=timedelta(hours=8))
+        assert [row.user_agent for row in listed] == [IPHONE]
+        assert as_request(phone).get("/organizer/").status_code == 200

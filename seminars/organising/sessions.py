@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from ua_parser import parse as parse_user_agent
 
 from seminars.extensions import db
@@ -63,9 +63,11 @@ def start(
     """A new session for this organiser, from the browser with this device cookie."""
     now = now or utcnow()
     device_hash = digest(device_token)
-    earlier = db.session.scalars(
-        select(LoginSession.device_hash).where(LoginSession.organizer_id == organizer.id)
-    ).all()
+    earlier, from_this_device = db.session.execute(
+        select(func.count(), func.count().filter(LoginSession.device_hash == device_hash)).where(
+            LoginSession.organizer_id == organizer.id
+        )
+    ).one()
     token = new_token()
     row = LoginSession(
         organizer_id=organizer.id,
@@ -82,29 +84,38 @@ def start(
     db.session.flush()
     account_log.record(organizer, f"login_{method}", detail=describe_device(user_agent))
     # The very first sign-in (an accepted invitation) is not news to anyone.
-    return Started(row, token, new_device=bool(earlier) and device_hash not in earlier)
+    return Started(row, token, new_device=earlier > 0 and from_this_device == 0)
 
 
-def current(organizer_id: int, token: str, now: datetime | None = None) -> LoginSession | None:
-    """The live session this token belongs to, with its last-seen time brought up to date."""
+def current(
+    organizer_id: int, token: str, *, idle_limit: timedelta, now: datetime | None = None
+) -> LoginSession | None:
+    """The live session this token belongs to, with its last-seen time brought up to date.
+    A session unused for `idle_limit` has ended (as its cookie has)."""
+    now = now or utcnow()
     row = db.session.scalars(
         select(LoginSession).where(
             LoginSession.token_hash == digest(token),
             LoginSession.organizer_id == organizer_id,
             LoginSession.ended_at.is_(None),
+            LoginSession.last_seen_at > now - idle_limit,
         )
     ).one_or_none()
-    now = now or utcnow()
     if row is not None and now - row.last_seen_at >= LAST_SEEN_EVERY:
         row.last_seen_at = now
     return row
 
 
-def active(organizer: Organizer) -> list[LoginSession]:
+def active(organizer: Organizer, *, idle_limit: timedelta) -> list[LoginSession]:
+    """The organiser's sessions that are still usable, most recently used first."""
     return list(
         db.session.scalars(
             select(LoginSession)
-            .where(LoginSession.organizer_id == organizer.id, LoginSession.ended_at.is_(None))
+            .where(
+                LoginSession.organizer_id == organizer.id,
+                LoginSession.ended_at.is_(None),
+                LoginSession.last_seen_at > utcnow() - idle_limit,
+            )
             .order_by(LoginSession.last_seen_at.desc())
         )
     )

@@ -69,6 +69,10 @@ def _account_tried() -> str:
 signup_rate_limit = limiter.limit(_configured("SIGNUP_RATE_LIMIT"), methods=["POST"])
 
 
+# Per IP only, where the form names no account (a passkey, an invitation's password).
+sign_in_rate_limit = limiter.limit(_configured("LOGIN_RATE_LIMIT"), methods=["POST"])
+
+
 def login_rate_limit(view: Callable) -> Callable:
     """Per IP, and per account so that guessing one password from many addresses is slow too."""
     per_ip = limiter.limit(_configured("LOGIN_RATE_LIMIT"), methods=["POST"])

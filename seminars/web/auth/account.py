@@ -157,7 +157,7 @@ def security():
         passkey_form=PasskeyNameForm(),
         identities=identities,
         providers=[p for p in sso.enabled_providers() if p.id not in linked],
-        login_sessions=sessions.active(organizer),
+        login_sessions=sessions.active(organizer, idle_limit=signin.idle_limit()),
         this_session=_keep(),
         describe_device=sessions.describe_device,
         events=account_log.recent(organizer),

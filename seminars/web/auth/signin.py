@@ -5,6 +5,7 @@ half-finished login between the password and the second factor."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from flask import Response, current_app, g, request, session, url_for
 from flask_login import login_user
@@ -24,6 +25,11 @@ PENDING_SECONDS = 600
 SESSION_TOKEN = "sid"
 PENDING = "pending_login"
 SETUP_FACTOR = "setup_factor"
+
+
+def idle_limit() -> timedelta:
+    """A session unused this long has ended: the cookie's own lifetime (sliding)."""
+    return current_app.permanent_session_lifetime
 
 
 def current_login_session() -> LoginSession | None:
@@ -128,7 +134,7 @@ def load(organizer_id: str) -> Organizer | None:
     if organizer is None or not organizer.active:
         return None
     clean = not (db.session.new or db.session.dirty or db.session.deleted)
-    row = sessions.current(organizer.id, token, utcnow())
+    row = sessions.current(organizer.id, token, idle_limit=idle_limit(), now=utcnow())
     if row is None:
         return None
     if clean and db.session.dirty:

@@ -34,7 +34,11 @@ from seminars.web.auth.forms import (
     TotpCodeForm,
 )
 from seminars.web.i18n import current_language
-from seminars.web.security import login_rate_limit, second_factor_rate_limit
+from seminars.web.security import (
+    login_rate_limit,
+    second_factor_rate_limit,
+    sign_in_rate_limit,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -131,7 +135,7 @@ def _json_credential() -> str:
 
 
 @bp.post("/login/passkey/options")
-@login_rate_limit
+@sign_in_rate_limit
 def passkey_options():
     """Options for signing in with a passkey: this account's (second step) or any."""
     organizer = signin.pending_organizer() if request.args.get("step") == "second" else None
@@ -144,7 +148,7 @@ def passkey_options():
 
 
 @bp.post("/login/passkey")
-@login_rate_limit
+@sign_in_rate_limit
 def passkey_login():
     """The browser's answer: a passkey alone (both factors), or as the second step."""
     challenge = session.pop(PASSKEY_CHALLENGE, None)
@@ -220,7 +224,7 @@ def reset_password(token: str):
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-@login_rate_limit
+@sign_in_rate_limit
 def accept_invite(token: str):
     try:
         invite = invites.usable(token)
