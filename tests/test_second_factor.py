@@ -278,3 +278,14 @@ def test_moving_the_app_to_a_new_phone(app, client, organizer_factory):
         assert factors.verify_totp(organizer, pyotp.TOTP(new_secret).now())
     db.session.rollback()
     assert len(db.session.scalars(select(TotpFactor)).all()) == 1
+
+
+def test_a_changed_secret_key_refuses_codes_instead_of_failing(app, client, organizer_factory):
+    organizer = organizer_factory(email="ewa@example.org")
+    log_in(client, organizer)
+    secret, _codes = set_up_app(client)
+    app.config["SECRET_KEY"] = "another-secret"
+    try:
+        assert not factors.verify_totp(organizer, pyotp.TOTP(secret).now())
+    finally:
+        app.config["SECRET_KEY"] = "test-secret"

@@ -183,3 +183,22 @@ def test_a_session_unused_for_eight_hours_has_ended(app, organizer_factory):
         listed = sessions.active(organizer, idle_limit=timedelta(hours=8))
         assert [row.user_agent for row in listed] == [IPHONE]
         assert as_request(phone).get("/organizer/").status_code == 200
+
+
+def test_turning_on_a_second_factor_ends_the_other_sessions(app, organizer_factory):
+    import re
+
+    import pyotp
+
+    organizer_factory(email="ewa@example.org")
+    laptop, phone = browser(app, FIREFOX), browser(app, IPHONE)
+    login(laptop)
+    login(as_request(phone))
+    page = as_request(laptop).get("/organizer/account/app").text
+    secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)[1].replace(" ", "")
+    done = as_request(laptop).post(
+        "/organizer/account/app", data={"code": pyotp.TOTP(secret).now()}
+    )
+    assert done.status_code == 200
+    assert as_request(phone).get("/organizer/").status_code == 302
+    assert as_request(laptop).get("/organizer/").status_code == 200

@@ -28,7 +28,7 @@ from seminars.models import (
 )
 from seminars.models.organisations import Organization
 from seminars.organising import account_log, sessions
-from seminars.organising.sealing import seal, unseal
+from seminars.organising.sealing import Unreadable, seal, unseal
 
 RECOVERY_CODES = 10
 # Ten characters from 32 (no 0/O, 1/I/L): 50 bits each, read and typed in two groups of five.
@@ -102,7 +102,10 @@ def pending_totp_secret(organizer: Organizer) -> str | None:
             TotpFactor.organizer_id == organizer.id, TotpFactor.confirmed_at.is_(None)
         )
     ).one_or_none()
-    return unseal(factor.sealed_secret) if factor else None
+    try:
+        return unseal(factor.sealed_secret) if factor else None
+    except Unreadable:
+        return None
 
 
 def provisioning_uri(organizer: Organizer, secret: str, issuer: str) -> str:
@@ -122,7 +125,11 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
 
 
 def _use_step(factor: TotpFactor, code: str, now: datetime) -> bool:
-    step = _matching_step(unseal(factor.sealed_secret), code, now)
+    try:
+        secret = unseal(factor.sealed_secret)
+    except Unreadable:
+        return False  # sealed under an earlier SECRET_KEY: set the app up again
+    step = _matching_step(secret, code, now)
     if step is None:
         return False
     used = db.session.execute(

@@ -10,8 +10,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
 
-class Unreadable(Exception):
-    """Sealed with another SECRET_KEY, or not sealed at all."""
+class Unreadable(ValueError):
+    """Sealed with another SECRET_KEY, or not sealed at all: callers fail closed."""
 
 
 def _fernet() -> Fernet:
