@@ -233,3 +233,17 @@ def test_a_password_account_is_linked_then_signs_in_through_the_provider(world, 
     assert signed_in_people(world) == {"ewa@mau.example.org"}
     with world.app.app_context():
         assert db.session.scalar(select(db.func.count(Organizer.id))) == 1
+
+
+@pytest.mark.parametrize(
+    ("locale", "button"),
+    [("sv-SE", "Logga in med Lärosätet"), ("en-GB", "Log in with Lärosätet")],
+    indirect=["locale"],
+)
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_the_login_page_offers_each_provider(world, request, locale, button, device, screenshot):
+    page = request.getfixturevalue(f"{device}_page")
+    page.goto(world.url + "/login")
+    assert page.get_by_role("link", name=button).is_visible()
+    assert page.locator(".sso-buttons a").count() == 2  # both providers, a button each
+    screenshot(page, f"sso-login-{device}-{locale[:2]}")

@@ -3,8 +3,9 @@
 //
 // Environment: REDIRECT_URIS and POST_LOGOUT_REDIRECT_URIS (comma-separated), ACCOUNTS
 // (JSON: login name -> claims). It listens on a free port of 127.0.0.1 and prints
-// "listening <issuer>" once ready. Client "seminars" has normal codes; client
-// "seminars-expiring" gets authorization codes that expire after one second.
+// "listening <issuer>" once ready. PKCE is required of every client. Client "seminars"
+// has normal codes; client "seminars-expiring" gets authorization codes that expire after
+// one second.
 import http from "node:http";
 import Provider from "oidc-provider";
 
@@ -31,6 +32,8 @@ server.listen(0, "127.0.0.1", () => {
     ttl: {
       AuthorizationCode: (ctx, token, theClient) => (theClient.clientId === "seminars-expiring" ? 1 : 60),
     },
+    // Every authorization request must carry a PKCE challenge (S256), also ours.
+    pkce: { required: () => true },
     features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
     cookies: { keys: ["only-for-tests"] },
   });
