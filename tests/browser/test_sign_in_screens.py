@@ -95,6 +95,8 @@ def test_invitation_factor_setup_and_door_helper(world, browser, locale, device,
         _accept(page, world, world.tokens[0], words)
         # The organisation requires a second factor: led to the security page first.
         page.wait_for_url(world.url + "/organizer/account/")
+        width = device["viewport"]["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways
         screenshot(page, f"factor-required-{name}")
         page.get_by_role("link", name=words["set_up"]).click()
         assert page.locator("img.qr").is_visible()
