@@ -123,6 +123,11 @@ def test_roles_per_organisation_and_a_door_helpers_seminars(
     assert access.roles(person) == {ofr.id: Role.DOOR_HELPER, mau.id: Role.ADMIN}
     assert [s.title for s in person.door_seminars] == ["Frukostseminariet"]
     assert [o.name for o in person.organizations] == ["Malmö universitet"]
+    listed = admin_client.get("/organizer/admin/").text
+    assert (
+        "Malmö universitet (administrator of the organisation), OFR (door helper (check-in only))"
+        in listed
+    )
     # No longer a door helper: their seminars go with the role.
     admin_client.post(
         f"/organizer/admin/organizers/{person.id}",

@@ -18,6 +18,7 @@ from sqlalchemy import Select, exists, or_, select
 from seminars.extensions import db
 from seminars.models import (
     MANAGING_ROLES,
+    Organization,
     Organizer,
     Role,
     Seminar,
@@ -40,6 +41,22 @@ def roles(organizer: Organizer) -> dict[int, Role]:
         )
     )
     return {organization_id: Role(role) for organization_id, role in rows}
+
+
+def memberships_of(organizer_ids: list[int]) -> dict[int, list[tuple[str, Role]]]:
+    """Account id → (organisation name, role) of each membership, in one query."""
+    rows = db.session.execute(
+        select(
+            organizer_memberships.c.organizer_id, Organization.name, organizer_memberships.c.role
+        )
+        .join(Organization, Organization.id == organizer_memberships.c.organization_id)
+        .where(organizer_memberships.c.organizer_id.in_(organizer_ids))
+        .order_by(Organization.name)
+    )
+    memberships: dict[int, list[tuple[str, Role]]] = {}
+    for organizer_id, name, role in rows:
+        memberships.setdefault(organizer_id, []).append((name, Role(role)))
+    return memberships
 
 
 def manages_seminars(organizer: Organizer) -> bool:

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from seminars.extensions import db
 from seminars.models import Organization, Organizer, Role, organizer_memberships
@@ -53,10 +52,7 @@ def index():
     within = access.administered_organization_ids(me())
     organizations = select(Organization).order_by(Organization.name)
     organizers = (
-        select(Organizer)
-        .options(selectinload(Organizer.organizations))
-        .where(Organizer.approval_pending.is_(False))
-        .order_by(Organizer.name)
+        select(Organizer).where(Organizer.approval_pending.is_(False)).order_by(Organizer.name)
     )
     if within is not None:
         organizations = organizations.where(Organization.id.in_(within))
@@ -64,10 +60,12 @@ def index():
             organizer_memberships.c.organization_id.in_(within)
         )
         organizers = organizers.where(Organizer.id.in_(members))
+    accounts_shown = db.session.scalars(organizers).all()
     return render_template(
         "admin/index.html",
         organizations=db.session.scalars(organizations).all(),
-        organizers=db.session.scalars(organizers).all(),
+        organizers=accounts_shown,
+        memberships=access.memberships_of([account.id for account in accounts_shown]),
         waiting=sso.waiting_for_approval(within),
         invitations=invites.pending(within),
         providers=sso.all_providers() if within is None else [],
