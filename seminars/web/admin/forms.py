@@ -20,7 +20,7 @@ from wtforms.validators import (
 from seminars.extensions import db
 from seminars.models import Organization, Organizer, Role, Seminar, utcnow
 from seminars.organising import access
-from seminars.organising.accounts import OrganizationDetails
+from seminars.organising.accounts import OrganizationDetails, last_used_organization_id
 from seminars.organising.sso import ProviderDetails
 from seminars.slugs import SLUG_PATTERN
 from seminars.web.fields import (
@@ -231,6 +231,8 @@ class InviteForm(FlaskForm):
         if within is not None:
             statement = statement.where(Organization.id.in_(within))
         form.organization_id.choices = [(o.id, o.name) for o in db.session.scalars(statement)]
+        if not form.is_submitted():
+            form.organization_id.data = last_used_organization_id(admin)
         return form
 
 
