@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from seminars import signup
 from seminars.extensions import db
-from seminars.mail import delivery
+from seminars.mail import context as mail_context
 from seminars.models import AuditEvent, OutboxMessage, OutboxStatus
 from seminars.organising import audit
 from seminars.web.attendees.labels import ACTION_LABELS, KIND_LABELS
@@ -24,7 +24,7 @@ from tests.test_editor import edit_data
 
 SEMINARS = Path(__file__).resolve().parents[1] / "seminars"
 # Every kind of email the app can send: those with a subject, and organisers' messages.
-SENT_KINDS = sorted({*delivery.SUBJECTS, "message"})
+SENT_KINDS = sorted({*mail_context.SUBJECTS, "message"})
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from seminars import signup
 from seminars.extensions import db
-from seminars.mail import delivery
+from seminars.mail import render
 from seminars.models import AuditEvent, OutboxMessage, OutboxStatus, Registration, Status, utcnow
 from seminars.organising import roster
 from tests.conftest import attendee, log_in
@@ -217,9 +217,9 @@ def _preview_text(page: str) -> str:
 
 
 def _sent_text(row) -> str:
-    email = delivery.render(row)
+    email = render.render(row)
     registration = db.session.get(Registration, row.registration_id)
-    return email.body.replace(signup.manage_token(registration), "…")
+    return email.text.replace(signup.manage_token(registration), "…")
 
 
 def test_preview_shows_the_email_exactly_as_it_is_sent_greeting_included(client, seminar, people):
@@ -272,7 +272,7 @@ def test_the_greeting_can_be_left_out(client, seminar, people):
     sent = _sent_text(message_rows()[0])
     assert sent.startswith("Hej alla!") and "Hej Person 0!" not in sent
     # The HTML part follows the same choice.
-    assert "Hej Person 0!" not in delivery.render(message_rows()[0]).alts["html"]
+    assert "Hej Person 0!" not in render.render(message_rows()[0]).html
 
 
 def test_the_greeting_is_ticked_at_first(client, seminar, people):

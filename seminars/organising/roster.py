@@ -428,20 +428,6 @@ def recipient_counts(seminar: Seminar) -> dict[str, int]:
     }
 
 
-def _message(seminar: Seminar, registration: Registration, dedupe_key: str, context: dict) -> dict:
-    """The outbox row of an organiser's message to one attendee."""
-    return {
-        "kind": "message",
-        "dedupe_key": dedupe_key,
-        "to_email": registration.email,
-        "to_name": registration.name,
-        "language": registration.language,
-        "seminar_id": seminar.id,
-        "registration_id": registration.id,
-        "context": context,
-    }
-
-
 def message_context(subject: str, body: str, *, greeting: bool) -> dict:
     """What the email template gets: the text, and whether to start with "Hej <namn>!"."""
     return {"subject": subject, "body": body, "greeting": greeting}
@@ -457,8 +443,17 @@ def sample_message(
     ).first()
     if first is None:
         return None
-    context = message_context(subject, body, greeting=greeting)
-    return OutboxMessage(**_message(seminar, first, "preview", context))
+    # The row queue_for_registration would write for this attendee, not saved.
+    return OutboxMessage(
+        kind="message",
+        dedupe_key="preview",
+        to_email=first.email,
+        to_name=first.name,
+        language=first.language,
+        seminar_id=first.seminar_id,
+        registration_id=first.id,
+        context=message_context(subject, body, greeting=greeting),
+    )
 
 
 def send_message(
@@ -499,8 +494,12 @@ def send_message(
     db.session.flush()
     context = message_context(subject, body, greeting=greeting)
     for registration in recipients:
-        row = _message(seminar, registration, f"message:{event.id}:{registration.id}", context)
-        outbox.queue(row.pop("kind"), **row)
+        outbox.queue_for_registration(
+            "message",
+            registration,
+            dedupe_key=f"message:{event.id}:{registration.id}",
+            context=context,
+        )
     return len(recipients)
 
 

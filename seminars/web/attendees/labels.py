@@ -25,7 +25,7 @@ AUDIENCE_LABELS = {
     "checked_in": _l("Everyone checked in"),
     "everyone": _l("Everyone with a seat or on the waiting list"),
 }
-# Every kind of email the app sends (tests/test_logs.py holds this to mail/delivery.SUBJECTS).
+# Every kind of email the app sends (tests/test_logs.py holds this to mail/context.SUBJECTS).
 KIND_LABELS = {
     "confirmed": _l("Confirmation"),
     "waiting": _l("On the waiting list"),
@@ -38,6 +38,8 @@ KIND_LABELS = {
     "reminder": _l("Reminder"),
     "attendance_check": _l("Are you still coming?"),
     "password_reset": _l("New password"),
+    "invite": _l("Invitation to organise seminars"),
+    "new_device_login": _l("New login to the account"),
     "message": _l("Message"),
 }
 OUTBOX_STATUS_LABELS = {
@@ -64,6 +66,7 @@ ACTION_LABELS = {
     "check_in_undone": _l("Undid a check-in"),
     "messaged": _l("Sent a message"),
     "resent": _l("Sent a failed email again"),
+    "embed_origins_changed": _l("Changed the websites that may embed the signup"),
 }
 # The seminar's fields as the editor names them, for "what changed" in the audit log.
 FIELD_LABELS = {

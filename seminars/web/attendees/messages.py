@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from seminars import signup
 from seminars.extensions import db
-from seminars.mail import delivery
 from seminars.mail import queue as outbox
+from seminars.mail import render
 from seminars.models import (
     OutboxMessage,
     OutboxStatus,
@@ -76,9 +76,9 @@ def _sample_email(seminar: Seminar, form: MessageForm) -> tuple[str, str] | None
     )
     if sample is None:
         return None
-    email = delivery.render(sample)
+    email = render.render(sample)
     registration = db.session.get(Registration, sample.registration_id)
-    return sample.to_name, email.body.replace(signup.manage_token(registration), "…")
+    return sample.to_name, email.text.replace(signup.manage_token(registration), "…")
 
 
 def _render_preview(seminar: Seminar, form: MessageForm, recipients: int, status: int = 200):
