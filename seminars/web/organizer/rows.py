@@ -137,10 +137,6 @@ class QuestionForm(Form):
         return int(value) if value.isdigit() else None
 
     @property
-    def is_blank(self) -> bool:
-        return not self.text.data and self.existing_id is None
-
-    @property
     def is_kept(self) -> bool:
         return bool(self.text.data) and not self.remove.data
 
