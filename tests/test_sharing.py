@@ -71,9 +71,15 @@ def test_the_page_is_an_event_with_its_times_place_and_organisers(client, semina
             },
         }
     ]
+    cohost = seminar.cohosts[0]
     assert event["organizer"] == [
         {"@type": "Organization", "name": "OFR", "url": "https://www.ofr.se"},
-        {"@type": "Organization", "name": "Tillitsdelegationen"},
+        # Without a website of its own: its page here.
+        {
+            "@type": "Organization",
+            "name": "Tillitsdelegationen",
+            "url": f"{BASE_URL}/o/{cohost.slug}",
+        },
     ]
     assert event["offers"]["availability"] == "https://schema.org/InStock"
     assert event["offers"]["price"] == "0" and event["offers"]["priceCurrency"] == "SEK"

@@ -17,7 +17,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from seminars import dates
-from seminars.models import Seminar, SeminarStatus, registration_phase
+from seminars.models import Organization, Seminar, SeminarStatus, registration_phase
 from seminars.web.i18n import current_language
 
 SCHEMA = "https://schema.org/"
@@ -82,6 +82,12 @@ def _locations(seminar: Seminar, url: str) -> list[dict]:
     return locations
 
 
+def _organizer(organization: Organization) -> dict:
+    """An organiser with its own website, or else its page here."""
+    url = organization.website or absolute_url("organisations.organisation", slug=organization.slug)
+    return {"@type": "Organization", "name": organization.name, "url": url}
+
+
 def availability(seminar: Seminar, now: datetime) -> str:
     """Whether one can sign up, as schema.org says it. The seats are those of the page
     cache's key while the page is rendered for it (see the module's docstring)."""
@@ -122,10 +128,7 @@ def event_data(seminar: Seminar, now: datetime) -> dict:
         "eventStatus": SCHEMA + ("EventCancelled" if cancelled else "EventScheduled"),
         "eventAttendanceMode": SCHEMA + _attendance_mode(seminar),
         "location": _locations(seminar, url),
-        "organizer": [
-            {"@type": "Organization", "name": o.name, **({"url": o.website} if o.website else {})}
-            for o in seminar.organizations
-        ],
+        "organizer": [_organizer(organization) for organization in seminar.organizations],
         "offers": offer,
         "isAccessibleForFree": True,
         "maximumAttendeeCapacity": seminar.capacity,
