@@ -1,7 +1,8 @@
 """Every organiser URL, collected from the app's URL map so a new route cannot be left out,
-checked for every role (and kept out of caches and search engines): anonymous visitors are sent to login; organisers of another
-organisation get 403/404 (GET and POST) for anything of the victim's; a door helper gets
-403/404 everywhere but the check-in of the seminars given them and their own account;
+checked for every role (and kept out of caches and search engines): anonymous visitors are
+sent to login; organisers of another organisation get 403/404 (GET and POST) for anything
+of the victim's; a door helper gets 403/404 everywhere but the check-in of the seminars
+given them and their own account;
 /organizer/admin is for site admins and, for their own organisation only, its admins.
 Every POST anywhere needs a CSRF token."""
 

@@ -1,8 +1,8 @@
 """The organiser's dashboard: own seminars only, the right counts from a fixed number of
-queries, and a signups-per-day chart that is plain, accessible SVG."""
+queries, and a small signup chart per seminar (the full chart: test_signup_chart.py)."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -10,7 +10,6 @@ from sqlalchemy import event
 from seminars import signup
 from seminars.extensions import db
 from seminars.models import utcnow
-from seminars.web import charts
 from tests.conftest import attendee, log_in
 
 
@@ -114,35 +113,25 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_seminars(
     assert few <= 8, few
 
 
-def test_chart_is_inline_svg_with_a_title_and_a_text_summary(
+def test_each_seminar_has_a_small_signup_chart_with_its_totals(
     english_client, organizer, seminar_factory
 ):
-    seminar = seminar_factory(organization=organizer.organizations[0], title="Med graf")
+    seminar = seminar_factory(organization=organizer.organizations[0], title="Med graf", capacity=2)
     now = utcnow()
     for n, days_ago in enumerate([3, 3, 1]):
         signup.register(seminar, attendee(f"p{n}@example.org"), now=now - timedelta(days=days_ago))
     db.session.commit()
     row = _row(english_client.get("/organizer/").text, "Med graf")
     svg = row[row.index("<svg") : row.index("</svg>")]
-    assert 'role="img"' in svg
-    assert "<title id=" in svg and "Signups per day for Med graf" in svg
-    assert len(re.findall(r'<rect class="chart-bar"', svg)) == 4  # 3 days ago .. today
+    assert 'role="img"' in svg and 'class="chart signup-chart signup-chart-small"' in svg
+    assert re.search(r'<title id="chart-upcoming-\d+">Signups over time for Med graf\. ', svg)
+    assert "2 of 2 seats taken. 1 person on the waiting list." in svg
+    # Seats, the waiting list on top of them, and the line of seats.
+    assert '<path class="chart-seated"' in svg and '<path class="chart-waiting"' in svg
+    assert '<line class="chart-capacity"' in svg
     assert "style=" not in svg and "<script" not in row
     assert "3 signups since" in row
-    assert "Most in one day: 2" in row
-
-
-def test_chart_bars_scale_to_the_busiest_day():
-    first = date(2026, 3, 2)
-    svg = charts.signups_per_day(
-        [(first, 2), (first + timedelta(days=1), 0), (first + timedelta(days=2), 4)],
-        title="Anmälningar <per dag>",
-        chart_id="c1",
-    )
-    heights = [int(h) for h in re.findall(r'height="(\d+)">', svg)]
-    assert heights == [23, 0, 46]
-    assert "Anmälningar &lt;per dag&gt;" in svg
-    assert "<title>2026-03-04: 4</title>" in svg
+    assert "2 of 2 seats taken." in row
 
 
 def test_seminar_without_signups_says_so(english_client, organizer, seminar_factory):

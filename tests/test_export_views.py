@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -56,11 +57,15 @@ def url(seminar, path="/"):
 
 
 def audit_details(seminar):
-    return db.session.scalars(
-        select(AuditEvent.detail)
-        .where(AuditEvent.seminar_id == seminar.id, AuditEvent.action == "exported")
-        .order_by(AuditEvent.id)
-    ).all()
+    """What each export recorded (attendees/logs.py puts it into words)."""
+    return [
+        json.loads(detail)
+        for detail in db.session.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.seminar_id == seminar.id, AuditEvent.action == "exported")
+            .order_by(AuditEvent.id)
+        )
+    ]
 
 
 @pytest.mark.parametrize("path", EXPORT_PAGES)
@@ -94,8 +99,10 @@ def test_csv_download_is_logged_with_who_and_which_filter(client, seminar, organ
     response = client.get(url(seminar, "/attendees.csv"))
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    # Named in the organiser's language (Swedish by default), å, ä and ö kept for those who can.
     assert response.headers["Content-Disposition"] == (
-        f"attachment; filename={seminar.slug}-confirmed.csv"
+        f"attachment; filename={seminar.slug}-bekraftade.csv; "
+        f"filename*=UTF-8''{seminar.slug}-bekr%C3%A4ftade.csv"
     )
     assert response.data.startswith(b"\xef\xbb\xbf")
     assert response.headers["Cache-Control"] == "no-store"
@@ -108,10 +115,10 @@ def test_csv_download_is_logged_with_who_and_which_filter(client, seminar, organ
     ]
     assert rows[3][2] == "'+SUM(1)"
     event = db.session.scalars(select(AuditEvent)).one()
-    assert (event.organizer_id, event.action, event.detail) == (
+    assert (event.organizer_id, event.action, json.loads(event.detail)) == (
         organizer.id,
         "exported",
-        "csv status=confirmed sep=semicolon",
+        {"export": "csv", "status": "confirmed", "sep": "semicolon"},
     )
 
 
@@ -121,20 +128,22 @@ def test_comma_csv_with_all_registrations(client, seminar, organizer):
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert len(rows) == 5
     assert rows[4][0] == "Väntande Person"
-    assert audit_details(seminar) == ["csv status=all sep=comma"]
+    assert audit_details(seminar) == [{"export": "csv", "status": "all", "sep": "comma"}]
 
 
 def test_xlsx_download_opens_with_typed_cells(client, seminar, organizer):
     log_in(client, organizer)
     response = client.get(url(seminar, "/attendees.xlsx?status=waiting"))
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].endswith(f"{seminar.slug}-waiting.xlsx")
+    assert response.headers["Content-Disposition"].endswith(
+        f"filename*=UTF-8''{seminar.slug}-v%C3%A4ntelista.xlsx"
+    )
     assert response.headers["Cache-Control"] == "no-store"
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet.title == "Styrning och ledarskap i"
     assert [cell.value for cell in sheet["A"]][1:] == ["Väntande Person"]
     assert sheet.cell(2, 5).is_date
-    assert audit_details(seminar) == ["xlsx status=waiting"]
+    assert audit_details(seminar) == [{"export": "xlsx", "status": "waiting"}]
 
 
 @pytest.mark.parametrize(
@@ -181,7 +190,9 @@ def test_sign_in_list_is_a_clean_print_page(client, seminar, organizer):
         "Karl-Johan Ögren-Wästerberg af Kilsmark",  # Malmö universitet
         "Åsa Ärling",  # Vision
     ]
-    assert audit_details(seminar) == ["attendee list status=confirmed sort=organisation"]
+    assert audit_details(seminar) == [
+        {"export": "list", "status": "confirmed", "sort": "organisation"}
+    ]
 
 
 def test_badges_come_in_sheets_of_the_chosen_size(client, seminar, organizer, registration_factory):
@@ -192,7 +203,7 @@ def test_badges_come_in_sheets_of_the_chosen_size(client, seminar, organizer, re
     assert page.count('class="badge-sheet per-page-10"') == 2
     assert page.count('class="name-badge"') == 12
     assert "badge-name-long" in page  # Karl-Johan's name gets smaller type
-    assert audit_details(seminar) == ["badges status=confirmed per_page=10"]
+    assert audit_details(seminar) == [{"export": "badges", "status": "confirmed", "per_page": 10}]
 
 
 def test_catering_summary_shows_counts_and_names_only_when_opened(client, seminar, organizer):
@@ -203,4 +214,22 @@ def test_catering_summary_shows_counts_and_names_only_when_opened(client, semina
     assert "Ögren-Wästerberg" not in page
     opened = client.get(url(seminar, "/catering?names=1")).get_data(as_text=True)
     assert "Karl-Johan Ögren-Wästerberg af Kilsmark" in opened
-    assert audit_details(seminar) == ["catering", "catering names=1"]
+    assert audit_details(seminar) == [
+        {"export": "catering", "names": False},
+        {"export": "catering", "names": True},
+    ]
+
+
+def test_catering_summary_says_which_seminar_when_and_where(client, seminar, organizer):
+    """Printed and handed to the café, it must say what it is for (issue 13, item 10)."""
+    from seminars import dates
+
+    seminar.venue_name, seminar.venue_address = "Niagara", "Nordenskiöldsgatan 1, Malmö"
+    db.session.commit()
+    log_in(client, organizer)
+    page = client.get(url(seminar, "/catering")).get_data(as_text=True)
+    heading = page[page.index('<p class="catering-seminar">') :]
+    heading = heading[: heading.index("</p>")]
+    assert seminar.title in heading
+    assert dates.span(seminar.starts_at, seminar.ends_at, "sv") in heading
+    assert "Niagara, Nordenskiöldsgatan 1, Malmö" in heading

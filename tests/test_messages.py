@@ -1,5 +1,6 @@
 """Messages to attendees through the outbox, their history, and the email log with resend."""
 
+import html
 import re
 
 import pytest
@@ -7,7 +8,9 @@ from sqlalchemy import func, select
 
 from seminars import signup
 from seminars.extensions import db
-from seminars.models import AuditEvent, OutboxMessage, OutboxStatus, Status, utcnow
+from seminars.mail import render
+from seminars.models import AuditEvent, OutboxMessage, OutboxStatus, Registration, Status, utcnow
+from seminars.organising import roster
 from tests.conftest import attendee, log_in
 
 
@@ -107,6 +110,7 @@ def test_send_queues_one_email_per_recipient(client, seminar, people, audience, 
     assert rows[0].context == {
         "subject": "Lokalen har ändrats",
         "body": "Vi ses i Aulan.\nVälkomna!",
+        "greeting": False,
     }
 
 
@@ -201,3 +205,134 @@ def test_email_of_another_seminar_is_not_found(client, seminar, seminar_factory)
     )
     assert client.post(emails_url(seminar, mail.id, "resend")).status_code == 404
     assert registration.status == Status.CONFIRMED
+
+
+# ------------------------------------------------------- the greeting, and what is sent
+
+
+def _preview_text(page: str) -> str:
+    """The email's text as the preview page shows it."""
+    block = re.search(r'<div class="preserve message-text">(.*?)</div>', page, re.S)[1]
+    return html.unescape(block)
+
+
+def _sent_text(row) -> str:
+    email = render.render(row)
+    registration = db.session.get(Registration, row.registration_id)
+    return email.text.replace(signup.manage_token(registration), "…")
+
+
+def test_preview_shows_the_email_exactly_as_it_is_sent_greeting_included(client, seminar, people):
+    body = "Hej!\n\nVi ses i Aulan."
+    response = client.post(
+        messages_url(seminar),
+        data={
+            "audience": "confirmed",
+            "subject": "Ny lokal",
+            "body": body,
+            "greeting": "y",
+            "preview": "1",
+        },
+    )
+    shown = _preview_text(response.text)
+    assert shown.startswith("Hej Person 0!\n\nHej!\n\nVi ses i Aulan.")
+    assert "Så här ser mejlet till Person 0 ut" in response.text
+    # The attendee's own link is not shown to the organiser in full.
+    assert signup.manage_token(people[0]) not in response.text
+
+    form_id = re.search(r'name="form_id" type="hidden" value="([0-9a-f]{32})"', response.text)[1]
+    assert 'name="greeting" value="y"' in response.text
+    client.post(
+        messages_url(seminar),
+        data={
+            "audience": "confirmed",
+            "subject": "Ny lokal",
+            "body": body,
+            "greeting": "y",
+            "form_id": form_id,
+            "send": "1",
+        },
+    )
+    first = message_rows()[0]
+    assert first.context["greeting"] is True
+    assert _sent_text(first).strip() == shown.strip()
+
+
+def test_the_greeting_can_be_left_out(client, seminar, people):
+    body = "Hej alla!\n\nVi ses i Aulan."
+    response = client.post(
+        messages_url(seminar),
+        data={"audience": "confirmed", "subject": "Ny lokal", "body": body, "preview": "1"},
+    )
+    shown = _preview_text(response.text)
+    assert shown.startswith("Hej alla!")
+    assert "Hej Person 0!" not in shown
+    form_id = re.search(r'name="form_id" type="hidden" value="([0-9a-f]{32})"', response.text)[1]
+    send(client, seminar, form_id, subject="Ny lokal", body=body)
+    sent = _sent_text(message_rows()[0])
+    assert sent.startswith("Hej alla!") and "Hej Person 0!" not in sent
+    # The HTML part follows the same choice.
+    assert "Hej Person 0!" not in render.render(message_rows()[0]).html
+
+
+def test_the_greeting_is_ticked_at_first(client, seminar, people):
+    page = client.get(messages_url(seminar)).text
+    assert re.search(r'<input[^>]*checked[^>]*id="greeting"', page)
+    assert "Inled med en hälsning med namn" in page
+
+
+def test_older_messages_without_the_choice_keep_their_greeting(client, seminar, people):
+    roster.send_message(
+        seminar,
+        _organizer(seminar),
+        audience="confirmed",
+        subject="Gammalt",
+        body="Text.",
+        form_id="a" * 32,
+    )
+    row = message_rows()[0]
+    row.context = {"subject": "Gammalt", "body": "Text."}  # as queued before the choice
+    db.session.commit()
+    assert _sent_text(row).startswith("Hej Person 0!")
+
+
+def _organizer(seminar):
+    from seminars.models import Organizer
+
+    return db.session.scalars(select(Organizer)).first()
+
+
+# ------------------------------------------------------------- a message's progress
+
+
+def _send_to_everyone(client, seminar):
+    _, _, form_id = preview(client, seminar, audience="everyone", subject="Programmet")
+    send(client, seminar, form_id, audience="everyone", subject="Programmet")
+
+
+def _set_statuses(*statuses):
+    for row, status in zip(message_rows(), statuses, strict=True):
+        row.status = status
+    db.session.commit()
+
+
+def test_a_message_shows_its_progress_until_every_email_is_out(client, seminar, people):
+    _send_to_everyone(client, seminar)
+    page = client.get(messages_url(seminar)).text
+    history = page[page.index('id="message-history"') :]
+    assert "0 av 3 skickade, 3 väntar." in history
+    assert 'data-refresh="' in page[page.index('<div id="message-history"') :][:200]
+    assert '<script src="/static/progress.js" defer></script>' in page
+
+    _set_statuses(OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.FAILED)
+    part = client.get(messages_url(seminar), query_string={"part": "history"}).text
+    assert part.startswith('<div id="message-history" data-refresh=')
+    assert "1 av 3 skickade, 1 väntar." in part and "1 misslyckades" in part
+    assert "<html" not in part
+
+    _set_statuses(OutboxStatus.SENT, OutboxStatus.SENT, OutboxStatus.FAILED)
+    page = client.get(messages_url(seminar)).text
+    history = page[page.index('<div id="message-history"') :]
+    assert history.startswith('<div id="message-history">')  # no more refreshing
+    assert "Skickat till 2 av 3 personer." in history and "1 misslyckades" in history
+    assert 'href="/organizer/seminars/' in history and "status=failed" in history

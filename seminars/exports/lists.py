@@ -493,6 +493,60 @@ def _options(question: Question, translate: Translate) -> list[str]:
     return [clean(option) for option in question.choice_list]
 
 
+def catered(seminar: Seminar) -> list:
+    """Who the café counts: the seminar's confirmed attendees.
+
+    This is the one place that decides it. Once a seminar can be hybrid (participation
+    modes, see DESIGN), people with an online seat are left out here, and every count of
+    the summary follows."""
+    return [Registration.seminar_id == seminar.id, Registration.status == Status.CONFIRMED]
+
+
+@dataclass
+class _Answers:
+    """Everything the catered attendees answered to one question."""
+
+    column: AnswerColumn
+    tally: Counter = field(default_factory=Counter)
+    names: dict[str, list[str]] = field(default_factory=dict)
+    written: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, name: str, answers: dict | None, with_names: bool, translate: Translate):
+        answer = self.column.text(answers, translate)
+        self.tally[answer] += 1
+        if not (with_names and answer):
+            return
+        if self.column.kind in CHOICE_KINDS:
+            self.names.setdefault(answer, []).append(clean(name))
+        else:
+            self.written.append((clean(name), answer))
+
+
+def _question_summary(
+    question: Question, answers: _Answers, confirmed: int, with_names: bool, translate: Translate
+) -> QuestionSummary:
+    tally = answers.tally
+    is_choice = question.kind in CHOICE_KINDS
+    summary = QuestionSummary(
+        text=clean(question.text),
+        sensitive=question.sensitive,
+        is_choice=is_choice,
+        answered=confirmed - tally[""],
+        unanswered=tally[""],
+    )
+    if is_choice:
+        options = _options(question, translate)
+        others = sorted((a for a in tally if a and a not in options), key=swedish_key)
+        names = answers.names
+        summary.counts = [
+            AnswerCount(answer, tally[answer], sorted(names.get(answer, []), key=swedish_key))
+            for answer in (*options, *others)
+        ]
+    elif with_names:
+        summary.written = sorted(answers.written, key=lambda pair: swedish_key(pair[0]))
+    return summary
+
+
 def catering_summary(
     session: Session,
     seminar: Seminar,
@@ -500,52 +554,24 @@ def catering_summary(
     with_names: bool = False,
     translate: Translate = _same,
 ) -> CateringSummary:
-    """Counts of confirmed attendees and their answers: what the organiser sends the café.
+    """Counts of catered attendees (`catered`) and their answers: what the organiser sends
+    the café.
 
     Names (and free-text answers) are included only with `with_names`; the caller decides
     who may ask for them and logs that they did.
     """
     questions = list(seminar.questions)
-    columns = [AnswerColumn.of(question) for question in questions]
-    tallies: list[Counter] = [Counter() for _ in questions]
-    names: list[dict[str, list[str]]] = [{} for _ in questions]
-    written: list[list[tuple[str, str]]] = [[] for _ in questions]
+    answers = [_Answers(AnswerColumn.of(question)) for question in questions]
     confirmed = 0
-    statement = select(Registration.name, Registration.answers).where(
-        Registration.seminar_id == seminar.id, Registration.status == Status.CONFIRMED
-    )
-    for name, answers in _read(session, statement):
+    statement = select(Registration.name, Registration.answers).where(*catered(seminar))
+    for name, given in _read(session, statement):
         confirmed += 1
-        for index, column in enumerate(columns):
-            answer = column.text(answers, translate)
-            tallies[index][answer] += 1
-            if with_names and answer:
-                if column.kind in CHOICE_KINDS:
-                    names[index].setdefault(answer, []).append(clean(name))
-                else:
-                    written[index].append((clean(name), answer))
-
-    summaries = []
-    for index, question in enumerate(questions):
-        tally = tallies[index]
-        is_choice = question.kind in CHOICE_KINDS
-        summary = QuestionSummary(
-            text=clean(question.text),
-            sensitive=question.sensitive,
-            is_choice=is_choice,
-            answered=confirmed - tally[""],
-            unanswered=tally[""],
-        )
-        if is_choice:
-            options = _options(question, translate)
-            others = sorted((a for a in tally if a and a not in options), key=swedish_key)
-            summary.counts = [
-                AnswerCount(
-                    answer, tally[answer], sorted(names[index].get(answer, []), key=swedish_key)
-                )
-                for answer in [*options, *others]
-            ]
-        elif with_names:
-            summary.written = sorted(written[index], key=lambda pair: swedish_key(pair[0]))
-        summaries.append(summary)
-    return CateringSummary(confirmed=confirmed, questions=summaries)
+        for question_answers in answers:
+            question_answers.add(name, given, with_names, translate)
+    return CateringSummary(
+        confirmed=confirmed,
+        questions=[
+            _question_summary(question, question_answers, confirmed, with_names, translate)
+            for question, question_answers in zip(questions, answers, strict=True)
+        ],
+    )

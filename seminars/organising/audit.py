@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
@@ -15,9 +17,16 @@ def record(
     *,
     seminar: Seminar | None = None,
     organization_id: int | None = None,
-    detail: str = "",
+    detail: str | dict = "",
 ) -> AuditEvent:
-    """Add one event to the current transaction; `action` is a short verb like "published"."""
+    """Add one event to the current transaction; `action` is a short verb like "published".
+
+    `detail` is best a dict of plain values (JSON), which the audit log turns into words in
+    the reader's language: {"export": "badges", "status": "confirmed", "per_page": 8}. Ids
+    and counts, never names or addresses of attendees: the log outlives their data.
+    """
+    if isinstance(detail, dict):
+        detail = json.dumps(detail, sort_keys=True, ensure_ascii=False)
     event = AuditEvent(
         organizer_id=organizer.id if organizer else None,
         seminar_id=seminar.id if seminar else None,

@@ -1,11 +1,16 @@
-"""The organiser's overview: their seminars with seat counts and signups per day.
+"""The organiser's overview: their seminars with seat counts, and how signups went over time.
 
-Everything comes from three queries however many seminars there are: the seminars, the
-counts grouped by seminar, and the signup times (bucketed into Stockholm days here).
+A seminar's signup history is rebuilt from its registrations (when each came, when it was
+cancelled) and the messages its organisers sent. Seats go in arrival order and the waiting
+list moves by itself, so on any day the people above the seat limit are the waiting list.
+
+The dashboard needs four queries however many seminars there are: the seminars, their
+co-hosts, every registration's times and status, and the messages sent.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,27 +20,159 @@ from sqlalchemy.orm import selectinload
 
 from seminars import dates
 from seminars.extensions import db
-from seminars.models import Organizer, Registration, Seminar, Status
+from seminars.models import (
+    AuditEvent,
+    Organizer,
+    OutboxMessage,
+    OutboxStatus,
+    Registration,
+    Seminar,
+    Status,
+)
 from seminars.organising.access import visible_seminars
 
-# Days shown in a signup chart; older days still count in the totals.
-CHART_DAYS = 60
 PAST_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """A message the organisers sent to attendees."""
+
+    sent_at: datetime
+    subject: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Day:
+    """One Stockholm day of a seminar's signups; totals as they stood when the day ended."""
+
+    day: date
+    signed_up: int
+    cancelled: int
+    seated: int
+    waiting: int
+
+    @property
+    def total(self) -> int:
+        return self.seated + self.waiting
+
+
+@dataclass
+class SignupHistory:
+    capacity: int
+    # The chart's time axis: from the first signup to the seminar's day.
+    first_day: date | None
+    last_day: date
+    today: date
+    # Every day from first_day until today (or the seminar's day, if that came first).
+    days: list[Day] = field(default_factory=list)
+    mailings: list[Mailing] = field(default_factory=list)
+
+    @property
+    def latest(self) -> Day | None:
+        return self.days[-1] if self.days else None
+
+    @property
+    def signups(self) -> int:
+        return sum(day.signed_up for day in self.days)
+
+
+@dataclass(frozen=True)
+class _Registration:
+    status: Status
+    created_at: datetime
+    cancelled_at: datetime | None
+    checked_in_at: datetime | None
+
+
+def _local_day(moment: datetime) -> date:
+    return dates.local(moment).date()
+
+
+def signup_history(
+    seminar: Seminar, registrations: list[_Registration], mailings: list[Mailing], now: datetime
+) -> SignupHistory:
+    """Day by day: who signed up, who cancelled, and how many had a seat or waited."""
+    today, seminar_day = _local_day(now), _local_day(seminar.starts_at)
+    came = Counter(_local_day(r.created_at) for r in registrations)
+    # A cancellation without its time (data from before it was kept) counts on the day it came.
+    left = Counter(
+        _local_day(r.cancelled_at or r.created_at)
+        for r in registrations
+        if r.status == Status.CANCELLED
+    )
+    confirmed = sum(1 for r in registrations if r.status == Status.CONFIRMED)
+    # People an organiser seated beyond the capacity hold seats too.
+    seat_limit = max(seminar.capacity, confirmed)
+    mailed = [_local_day(mailing.sent_at) for mailing in mailings]
+    history = SignupHistory(
+        capacity=seminar.capacity,
+        first_day=min([*came, *mailed]) if came else None,
+        last_day=max([seminar_day, *came, *left, *mailed]),
+        today=today,
+        mailings=mailings,
+    )
+    if history.first_day is None:
+        return history
+    shown_until = max([min(today, seminar_day), *came, *left])
+    active, day = 0, history.first_day
+    while day <= shown_until:
+        active += came[day] - left[day]
+        seated = min(active, seat_limit)
+        history.days.append(Day(day, came[day], left[day], seated, active - seated))
+        day += timedelta(days=1)
+    return history
+
+
+def _mailings(seminar_ids) -> dict[int, list[Mailing]]:
+    found: dict[int, list[Mailing]] = defaultdict(list)
+    events = db.session.execute(
+        select(AuditEvent.seminar_id, AuditEvent.created_at, AuditEvent.detail)
+        .where(AuditEvent.seminar_id.in_(seminar_ids), AuditEvent.action == "messaged")
+        .order_by(AuditEvent.created_at)
+    )
+    for seminar_id, sent_at, detail in events:
+        values = json.loads(detail or "{}")
+        found[seminar_id].append(
+            Mailing(sent_at, values.get("subject", ""), int(values.get("count", 0)))
+        )
+    return found
+
+
+def _registrations(seminar_ids) -> dict[int, list[_Registration]]:
+    found: dict[int, list[_Registration]] = defaultdict(list)
+    rows = db.session.execute(
+        select(
+            Registration.seminar_id,
+            Registration.status,
+            Registration.created_at,
+            Registration.cancelled_at,
+            Registration.checked_in_at,
+        ).where(Registration.seminar_id.in_(seminar_ids))
+    )
+    for seminar_id, *values in rows:
+        found[seminar_id].append(_Registration(*values))
+    return found
+
+
+def seminar_history(seminar: Seminar, now: datetime) -> SignupHistory:
+    """The signup history of one seminar (for its organiser page)."""
+    return signup_history(
+        seminar,
+        _registrations([seminar.id]).get(seminar.id, []),
+        _mailings([seminar.id]).get(seminar.id, []),
+        now,
+    )
 
 
 @dataclass
 class SeminarSummary:
     seminar: Seminar
+    history: SignupHistory
     confirmed: int = 0
     waiting: int = 0
     checked_in: int = 0
-    # (Stockholm day, signups that day), every day from the first signup, zeros included.
-    signups_per_day: list[tuple[date, int]] = field(default_factory=list)
-    signups_total: int = 0
-
-    @property
-    def busiest_day(self) -> tuple[date, int] | None:
-        return max(self.signups_per_day, key=lambda pair: pair[1], default=None)
 
 
 @dataclass
@@ -44,16 +181,19 @@ class Overview:
     past: list[SeminarSummary]
 
 
-def _daily(moments: list[datetime], last_day: date) -> list[tuple[date, int]]:
-    per_day = Counter(dates.local(moment).date() for moment in moments)
-    if not per_day:
-        return []
-    last_day = max(last_day, max(per_day))
-    first_day = max(min(per_day), last_day - timedelta(days=CHART_DAYS - 1))
-    return [
-        (first_day + timedelta(days=n), per_day.get(first_day + timedelta(days=n), 0))
-        for n in range((last_day - first_day).days + 1)
-    ]
+def _summary(
+    seminar: Seminar, registrations: list[_Registration], mailings: list[Mailing], now: datetime
+) -> SeminarSummary:
+    statuses = Counter(r.status for r in registrations)
+    return SeminarSummary(
+        seminar=seminar,
+        history=signup_history(seminar, registrations, mailings, now),
+        confirmed=statuses[Status.CONFIRMED],
+        waiting=statuses[Status.WAITING],
+        checked_in=sum(
+            1 for r in registrations if r.checked_in_at and r.status != Status.CANCELLED
+        ),
+    )
 
 
 def overview(organizer: Organizer, now: datetime) -> Overview:
@@ -63,43 +203,53 @@ def overview(organizer: Organizer, now: datetime) -> Overview:
         .order_by(Seminar.starts_at)
     ).all()
     mine = visible_seminars(organizer).with_only_columns(Seminar.id).scalar_subquery()
-    active = Registration.status != Status.CANCELLED
-    counts = {
-        row.seminar_id: row
-        for row in db.session.execute(
-            select(
-                Registration.seminar_id,
-                func.count().filter(Registration.status == Status.CONFIRMED).label("confirmed"),
-                func.count().filter(Registration.status == Status.WAITING).label("waiting"),
-                func.count()
-                .filter(active, Registration.checked_in_at.is_not(None))
-                .label("checked_in"),
-            )
-            .where(Registration.seminar_id.in_(mine))
-            .group_by(Registration.seminar_id)
-        )
-    }
-    signup_times: dict[int, list[datetime]] = defaultdict(list)
-    for seminar_id, created_at in db.session.execute(
-        select(Registration.seminar_id, Registration.created_at).where(
-            Registration.seminar_id.in_(mine)
-        )
-    ):
-        signup_times[seminar_id].append(created_at)
+    upcoming = [seminar for seminar in seminars if seminar.ends_at >= now]
+    past = [seminar for seminar in reversed(seminars) if seminar.ends_at < now][:PAST_SHOWN]
+    registrations = _registrations(mine)
+    mailings = _mailings(mine)
 
-    today = dates.local(now).date()
-    upcoming, past = [], []
-    for seminar in seminars:
-        row = counts.get(seminar.id)
-        times = signup_times.get(seminar.id, [])
-        summary = SeminarSummary(
-            seminar=seminar,
-            confirmed=row.confirmed if row else 0,
-            waiting=row.waiting if row else 0,
-            checked_in=row.checked_in if row else 0,
-            signups_per_day=_daily(times, min(today, dates.local(seminar.starts_at).date())),
-            signups_total=len(times),
-        )
-        (upcoming if seminar.ends_at >= now else past).append(summary)
-    past.reverse()
-    return Overview(upcoming=upcoming, past=past[:PAST_SHOWN])
+    def summaries(shown: list[Seminar]) -> list[SeminarSummary]:
+        return [
+            _summary(seminar, registrations[seminar.id], mailings[seminar.id], now)
+            for seminar in shown
+        ]
+
+    return Overview(upcoming=summaries(upcoming), past=summaries(past))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the emails of one message to attendees have come."""
+
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.sent + self.failed
+
+    @property
+    def done(self) -> bool:
+        return self.queued == 0
+
+
+def message_progress(seminar_id: int, message_id: int) -> Progress:
+    """The emails of the message logged as audit event `message_id` (their dedupe keys are
+    `message:<event id>:<registration id>`), counted by how far they have come."""
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(
+                OutboxMessage.seminar_id == seminar_id,
+                OutboxMessage.kind == "message",
+                OutboxMessage.dedupe_key.startswith(f"message:{message_id}:", autoescape=True),
+            )
+            .group_by(OutboxMessage.status)
+        ).all()
+    )
+    return Progress(
+        queued=counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0),
+        sent=counts.get(OutboxStatus.SENT, 0),
+        failed=counts.get(OutboxStatus.FAILED, 0) + counts.get(OutboxStatus.MISSED, 0),
+    )

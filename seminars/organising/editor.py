@@ -31,6 +31,8 @@ from seminars.slugs import choose_slug, unique_slug
 
 # Fields whose change makes attendees' calendar entries out of date.
 TIME_AND_PLACE = ("starts_at", "ends_at", "venue_name", "venue_address", "online_info")
+# Changes the audit log shows with their old and new values, not only by name.
+SHOWN_WITH_VALUES = (*TIME_AND_PLACE, "capacity", "registration_opens_at", "registration_closes_at")
 
 _SCALAR_FIELDS = (
     "title",
@@ -236,6 +238,21 @@ def _snapshot(seminar: Seminar) -> dict:
     return values
 
 
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _changes(before: dict, after: dict, changed: list[str]) -> dict:
+    """What an edit changed, for the audit log: every field by name, times, places and
+    seats with their old and new values."""
+    shown = [name for name in changed if name in SHOWN_WITH_VALUES]
+    return {
+        "changed": changed,
+        "old": {name: _plain(before[name]) for name in shown},
+        "new": {name: _plain(after[name]) for name in shown},
+    }
+
+
 def update_seminar(
     organizer: Organizer, seminar: Seminar, draft: SeminarDraft, *, notify: bool
 ) -> EditResult:
@@ -263,7 +280,7 @@ def update_seminar(
     if time_or_place_changed and seminar.status == SeminarStatus.PUBLISHED:
         announcements.seminar_changed(seminar, notify=notify)
     if changed:
-        audit.record(organizer, "edited", seminar=seminar, detail=", ".join(changed))
+        audit.record(organizer, "edited", seminar=seminar, detail=_changes(before, after, changed))
     db.session.flush()
     return EditResult(changed, promoted, time_or_place_changed)
 
@@ -332,7 +349,12 @@ def duplicate_seminar(organizer: Organizer, seminar: Seminar, *, today: date) ->
     )
     db.session.add(copy)
     db.session.flush()
-    audit.record(organizer, "duplicated", seminar=copy, detail=f"from {seminar.slug}")
+    audit.record(
+        organizer,
+        "duplicated",
+        seminar=copy,
+        detail={"from_seminar": seminar.id, "from_title": seminar.title},
+    )
     return copy
 
 
@@ -360,4 +382,4 @@ def cancel_seminar(organizer: Organizer, seminar: Seminar, message: str) -> None
     if seminar.status == SeminarStatus.CANCELLED:
         raise SeminarIsCancelled(seminar.id)
     announcements.cancel_seminar(seminar, message)
-    audit.record(organizer, "cancelled", seminar=seminar, detail=message)
+    audit.record(organizer, "cancelled", seminar=seminar, detail={"message": message})

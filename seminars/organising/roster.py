@@ -428,6 +428,34 @@ def recipient_counts(seminar: Seminar) -> dict[str, int]:
     }
 
 
+def message_context(subject: str, body: str, *, greeting: bool) -> dict:
+    """What the email template gets: the text, and whether to start with "Hej <namn>!"."""
+    return {"subject": subject, "body": body, "greeting": greeting}
+
+
+def sample_message(
+    seminar: Seminar, *, audience: str, subject: str, body: str, greeting: bool
+) -> OutboxMessage | None:
+    """The message as its first recipient would get it, unsaved: the preview renders it
+    with the worker's own code, so it shows exactly what is sent. None without recipients."""
+    first = db.session.scalars(
+        _recipients_query(seminar, audience).order_by(Registration.id).limit(1)
+    ).first()
+    if first is None:
+        return None
+    # The row queue_for_registration would write for this attendee, not saved.
+    return OutboxMessage(
+        kind="message",
+        dedupe_key="preview",
+        to_email=first.email,
+        to_name=first.name,
+        language=first.language,
+        seminar_id=first.seminar_id,
+        registration_id=first.id,
+        context=message_context(subject, body, greeting=greeting),
+    )
+
+
 def send_message(
     seminar: Seminar,
     organizer: Organizer,
@@ -436,6 +464,7 @@ def send_message(
     subject: str,
     body: str,
     form_id: str,
+    greeting: bool = True,
 ) -> int:
     """Queue one email per recipient and log it; returns how many were queued.
 
@@ -463,18 +492,20 @@ def send_message(
         audience=audience, count=len(recipients), form=form_id, subject=subject
     )
     db.session.flush()
+    context = message_context(subject, body, greeting=greeting)
     for registration in recipients:
         outbox.queue_for_registration(
             "message",
             registration,
             dedupe_key=f"message:{event.id}:{registration.id}",
-            context={"subject": subject, "body": body},
+            context=context,
         )
     return len(recipients)
 
 
 @dataclass(frozen=True)
 class SentMessage:
+    id: int
     sent_at: datetime
     sent_by: str
     subject: str
@@ -495,6 +526,7 @@ def message_history(seminar: Seminar) -> list[SentMessage]:
         detail = json.loads(event.detail or "{}")
         history.append(
             SentMessage(
+                id=event.id,
                 sent_at=event.created_at,
                 sent_by=event.organizer.name if event.organizer else "",
                 subject=detail.get("subject", ""),

@@ -19,11 +19,13 @@ def init_app(app: Flask) -> None:
         pagecache,
         public,
         security,
+        sharing,
     )
 
     security.init_app(app)
     errors.init_app(app)
     pagecache.init_app(app)
+    sharing.init_app(app)
     public.init_app(app)
     embed.init_app(app)
     auth.init_app(app)

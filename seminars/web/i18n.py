@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, request
 from flask_babel import get_locale
 
@@ -27,18 +29,23 @@ def current_language() -> str:
     return str(get_locale() or "sv")[:2]
 
 
+def _in_current_language(format_: Callable) -> Callable:
+    return lambda *moments: format_(*moments, current_language())
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
-    def formatting():
+    def languages():
         language = current_language()
-        return {
-            "language": language,
-            "other_language": "en" if language == "sv" else "sv",
-            "fmt_span": lambda start, end: dates.span(start, end, language),
-            "fmt_when": lambda moment: dates.when(moment, language),
-            "fmt_day": lambda moment: dates.day(moment, language),
-            "fmt_clock": lambda moment: dates.clock(moment, language),
-        }
+        return {"language": language, "other_language": "en" if language == "sv" else "sv"}
 
+    # Globals, not context: macros imported without the page's context (public/_macros.html)
+    # format dates too.
+    app.jinja_env.globals.update(
+        fmt_span=_in_current_language(dates.span),
+        fmt_when=_in_current_language(dates.when),
+        fmt_day=_in_current_language(dates.day),
+        fmt_clock=_in_current_language(dates.clock),
+    )
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["seats_left_label"] = seats_left_label

@@ -148,7 +148,7 @@ class PageCache:
             with self._lock:
                 page = self._pages.get(key)
         if page is None:
-            page = self._render_with_holes(render)  # outside the lock: it reads the database
+            page = self._render_with_holes(render, seats)  # outside the lock: it reads the db
             if self._pages is not None:
                 with self._lock:
                     self._pages[key] = page
@@ -156,12 +156,16 @@ class PageCache:
         return page.replace(TOKEN_HOLE, generate_csrf()).replace(SEATS_HOLE, label, 1)
 
     @staticmethod
-    def _render_with_holes(render: Callable[[], str]) -> str:
+    def _render_with_holes(render: Callable[[], str], seats: int) -> str:
         g.rendering_for_cache = True
+        # What the key says about seats: a page kept for "seats left" must not say "full"
+        # (web/sharing.py's offer availability), though the row may have changed since.
+        g.page_seats_left = seats
         try:
             html = render()
         finally:
             g.rendering_for_cache = False
+            g.pop("page_seats_left", None)
         # The form printed this visitor's token; the cached copy must not hand it to others.
         return html.replace(generate_csrf(), TOKEN_HOLE)
 

@@ -365,9 +365,10 @@ def _organizer_states(audit: Audit, fx: Fixtures) -> None:
     audit.visit("/organizer/", "dashboard")
     audit.visit("/organizer/seminars/new", "new seminar")
     audit.submit("main form", "new seminar with errors")
-    audit.visit(f"{seminar}/edit", "editor")
+    audit.visit(f"{seminar}/edit", "editor, with the signup chart")
     audit.page.fill("#title", "")
     audit.submit("main form.editor", "editor with errors")
+    _editor_rows(audit, seminar)
     audit.visit(f"/organizer/seminars/{fx.draft_seminar_id}/preview", "preview of a draft")
     audit.visit(f"{seminar}/cancel", "cancel a seminar")
 
@@ -390,6 +391,7 @@ def _organizer_states(audit: Audit, fx: Fixtures) -> None:
     audit.page.fill("#subject", "Ny lokal")
     audit.page.fill("#body", "Vi ses i Aulan i stället.")
     audit.submit("main form", "message preview")
+    audit.submit("main form", "messages: a message on its way")
     audit.visit(f"{seminar}/emails", "email log")
     audit.visit(f"{seminar}/audit", "audit log")
     audit.visit(f"/organizer/organizations/{fx.organization_id}/audit", "organisation audit log")
@@ -408,6 +410,25 @@ def _organizer_states(audit: Audit, fx: Fixtures) -> None:
     audit.visit(f"/organizer/admin/organizations/{fx.organization_id}", "edit organisation")
     audit.visit("/organizer/admin/organizers/new", "new organiser")
     audit.visit(f"/organizer/admin/organizers/{fx.admin_id}", "edit organiser")
+
+
+def _editor_rows(audit: Audit, seminar: str) -> None:
+    """The editor's rows: errors inside them, a row added in place by the script, and the
+    same form back from a round trip (what a browser without JavaScript gets)."""
+    page = audit.page
+    audit.visit(f"{seminar}/edit")
+    page.fill("#program-0-time", "06:00")
+    page.fill("#program-1-title", "")
+    page.fill("#questions-0-choices", "Bara ett")
+    audit.submit("main form.editor", "editor with errors in its rows")
+    page.locator("button[data-row-add=program]").click()
+    audit.check("editor with a row added in place")
+    with page.expect_navigation():
+        page.evaluate(
+            "() => document.querySelector('form.editor')"
+            ".requestSubmit(document.querySelector('button[data-row-add=speakers]'))"
+        )
+    audit.check("editor back from a round trip (more speaker rows)")
 
 
 def _audit_context(browser, device: dict):

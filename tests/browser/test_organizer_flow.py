@@ -73,7 +73,7 @@ def test_organizer_runs_a_seminar_end_to_end(live_server, browser, screenshot):
         slug = page.input_value("#slug")
         assert slug
 
-        submit(page, page.locator(".seminar-actions form[action$='/publish'] button"))
+        submit(page, page.locator(".editor-buttons button[name=publish]"))
         assert page.locator(".badge-published").is_visible()
 
         # An attendee signs up on a phone, in a browser of their own.

@@ -5,6 +5,8 @@ asked and which filter they used."""
 from __future__ import annotations
 
 import tempfile
+import unicodedata
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -16,6 +18,7 @@ from flask import (
     stream_with_context,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -55,12 +58,33 @@ def _status_filter() -> str:
     return _choice("status", exports.STATUS_FILTERS, exports.DEFAULT_STATUS_FILTER)
 
 
+# Who is in a file, as its name says it in the organiser's language.
+FILE_NAME_WORDS = {
+    "confirmed": _l("confirmed"),
+    "waiting": _l("waiting-list"),
+    "cancelled": _l("cancelled"),
+    "all": _l("all"),
+}
+
+
 def _file_name(seminar: Seminar, status_filter: str, extension: str) -> str:
-    return f"{seminar.slug}-{status_filter}.{extension}"
+    """'seminariets-adress-bekräftade.xlsx' in Swedish, '…-confirmed.xlsx' in English."""
+    return f"{seminar.slug}-{FILE_NAME_WORDS[status_filter]}.{extension}"
 
 
-def _log(seminar: Seminar, detail: str) -> None:
-    audit.record(current_user, "exported", seminar=seminar, detail=detail)
+def _names(seminar: Seminar, status_filter: str) -> dict[str, str]:
+    """A CSV file's name for Content-Disposition, as send_file writes one for XLSX: RFC 6266
+    `filename*` for å, ä and ö, and a plain ASCII `filename` for old clients."""
+    name = _file_name(seminar, status_filter, "csv")
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    if plain == name:
+        return {"filename": name}
+    return {"filename": plain, "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")}
+
+
+def _log(seminar: Seminar, export: str, **how) -> None:
+    """Record the export in the audit log, which tells it in words (attendees/logs.py)."""
+    audit.record(current_user, "exported", seminar=seminar, detail={"export": export, **how})
     db.session.commit()
 
 
@@ -92,14 +116,12 @@ def csv_file(seminar_id: int):
     table = exports.registrations_table(db.session, seminar, status_filter, _)
     # The commit also ends this request's transaction, which on SQLite holds the write lock
     # and would otherwise last as long as the download; the rows come on their own connection.
-    _log(seminar, f"csv status={status_filter} sep={separator}")
+    _log(seminar, "csv", status=status_filter, sep=separator)
     response = Response(
         stream_with_context(exports.csv_chunks(table, exports.SEPARATORS[separator])),
         mimetype="text/csv",
     )
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=_file_name(seminar, status_filter, "csv")
-    )
+    response.headers.set("Content-Disposition", "attachment", **_names(seminar, status_filter))
     return response
 
 
@@ -108,7 +130,7 @@ def xlsx_file(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     status_filter = _status_filter()
     table = exports.registrations_table(db.session, seminar, status_filter, _)
-    _log(seminar, f"xlsx status={status_filter}")
+    _log(seminar, "xlsx", status=status_filter)
     # A temporary file rather than memory; send_file streams it and closes (deletes) it.
     workbook = tempfile.TemporaryFile()  # noqa: SIM115
     exports.write_xlsx(table, workbook, fallback_title=_("Attendees"))
@@ -126,7 +148,7 @@ def attendee_list(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     status_filter = _status_filter()
     sort = _choice("sort", exports.SORT_ORDERS, exports.DEFAULT_SORT)
-    _log(seminar, f"attendee list status={status_filter} sort={sort}")
+    _log(seminar, "list", status=status_filter, sort=sort)
     listed = exports.listed_attendees(db.session, seminar, status_filter, sort)
     return render_template(
         "exports/attendee_list.html",
@@ -143,7 +165,7 @@ def badges(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     status_filter = _status_filter()
     per_page = int(_choice("per_page", [str(n) for n in exports.BADGES_PER_PAGE], "8"))
-    _log(seminar, f"badges status={status_filter} per_page={per_page}")
+    _log(seminar, "badges", status=status_filter, per_page=per_page)
     listed = exports.listed_attendees(db.session, seminar, status_filter)
     return render_template(
         "exports/badges.html",
@@ -160,7 +182,7 @@ def badges(seminar_id: int):
 def catering(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     with_names = _choice("names", ("0", "1"), "0") == "1"
-    _log(seminar, "catering names=1" if with_names else "catering")
+    _log(seminar, "catering", names=with_names)
     summary = exports.catering_summary(db.session, seminar, with_names=with_names, translate=_)
     return render_template(
         "exports/catering.html", seminar=seminar, summary=summary, with_names=with_names

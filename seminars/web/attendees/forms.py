@@ -102,5 +102,13 @@ class MessageForm(FlaskForm):
         filters=[multi_line],
         description=_l("Plain text, as it will appear in the email."),
     )
+    greeting = BooleanField(
+        _l("Start with a greeting by name"),
+        default=True,
+        description=_l(
+            "Each person gets “Hello” and their name before your text. Untick it if your "
+            "text starts with a greeting of its own."
+        ),
+    )
     # Identifies one preview, so sending it twice does not mail everyone twice.
     form_id = HiddenField(validators=[Optional(), Regexp(re.compile(r"^[0-9a-f]{32}$"))])

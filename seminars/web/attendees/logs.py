@@ -1,8 +1,17 @@
-"""The audit log of a seminar and of an organisation, in words."""
+"""The audit log of a seminar and of an organisation, in words.
+
+Each event says what was done ("Exported name badges (confirmed, 8 per A4)") and, where it
+helps, the details ("Start: onsdag 18 mars 2026 kl. 13.00 → torsdag 19 mars 2026 kl.
+13.00"), in the reader's language. Details are stored as JSON (`audit.record`); events
+written before that, as text like `starts_at, ends_at` or `badges status=confirmed
+per_page=8`, are read the same way.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 
 from flask import abort, render_template
 from flask_babel import gettext as _
@@ -11,49 +20,89 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from seminars.extensions import db
-from seminars.models import (
-    AuditEvent,
-    Organization,
-    Registration,
-)
+from seminars.models import AuditEvent, Organization, Registration
 from seminars.organising import audit
 from seminars.organising.access import managed_seminar, organization_ids
-from seminars.web.attendees.views import (
-    ACTION_LABELS,
-    KIND_LABELS,
-    SEMINAR,
-    bp,
+from seminars.web.attendees.labels import (
+    EXPORT_LABELS,
+    SEPARATOR_WORDS,
+    SORT_WORDS,
+    WHO_WORDS,
+    action_label,
+    field_label,
+    kind_label,
+    value_text,
 )
+from seminars.web.attendees.views import SEMINAR, bp
+from seminars.web.i18n import current_language
+
+_OLD_FIELD_LIST = re.compile(r"[a-z_]+(, [a-z_]+)*")
+_OLD_EXPORT = re.compile(r"(csv|xlsx|attendee list|badges|catering)((?: [a-z_]+=[a-z0-9]+)*)")
 
 
-def _describe(events: list[AuditEvent]) -> dict[int, str]:
-    """A readable line for each event's detail; names of people are looked up now, so an
-    anonymised registration shows only its number."""
-    details = {}
-    for event in events:
+@dataclass(frozen=True)
+class Entry:
+    event: AuditEvent
+    seminar_title: str
+    what: str
+    details: str
+
+
+def _read(event: AuditEvent) -> dict | str:
+    """The event's detail as a dict, also from the text older events have."""
+    text = event.detail or ""
+    if text.startswith("{"):
         try:
-            detail = json.loads(event.detail) if event.detail.startswith("{") else None
+            detail = json.loads(text)
         except ValueError:
-            detail = None
-        details[event.id] = detail if isinstance(detail, dict) else event.detail
-    wanted = {
-        d["registration"] for d in details.values() if isinstance(d, dict) and d.get("registration")
-    }
-    names = (
-        dict(
-            db.session.execute(
-                select(Registration.id, Registration.name).where(Registration.id.in_(wanted))
-            ).all()
-        )
-        if wanted
-        else {}
-    )
-    return {event_id: _detail_text(detail, names) for event_id, detail in details.items()}
+            return text
+        return detail if isinstance(detail, dict) else text
+    if event.action == "edited" and _OLD_FIELD_LIST.fullmatch(text):
+        return {"changed": text.split(", ")}
+    old_export = _OLD_EXPORT.fullmatch(text) if event.action == "exported" else None
+    if old_export:
+        values = dict(pair.split("=") for pair in old_export[2].split())
+        export = "list" if old_export[1] == "attendee list" else old_export[1]
+        return {"export": export, **values, "names": values.get("names") == "1"}
+    if event.action == "cancelled" and text:
+        return {"message": text}
+    return text
 
 
-def _detail_text(detail: dict | str, names: dict[int, str]) -> str:
-    if isinstance(detail, str):
-        return detail
+def _export_what(detail: dict) -> str:
+    """ "Exported name badges (confirmed, 8 per A4)"."""
+    label = EXPORT_LABELS.get(detail.get("export"))
+    if label is None:
+        return _("Exported a list")
+    how = [str(WHO_WORDS[detail["status"]])] if detail.get("status") in WHO_WORDS else []
+    if detail.get("sep") in SEPARATOR_WORDS:
+        how.append(str(SEPARATOR_WORDS[detail["sep"]]))
+    if detail.get("sort") in SORT_WORDS:
+        how.append(str(SORT_WORDS[detail["sort"]]))
+    if detail.get("per_page"):
+        how.append(_("%(num)s per A4", num=detail["per_page"]))
+    if detail.get("names"):
+        how.append(_("with names"))
+    return f"{label} ({', '.join(how)})" if how else str(label)
+
+
+def _changes_text(detail: dict) -> str:
+    """ "Start: … → … · Venue: Aulan → Stora salen · Title, Program"."""
+    language = current_language()
+    old, new = detail.get("old", {}), detail.get("new", {})
+    parts, others = [], []
+    for name in detail.get("changed", []):
+        if name in old or name in new:
+            before, after = (value_text(name, v.get(name), language) for v in (old, new))
+            parts.append(f"{field_label(name)}: {before} → {after}")
+        else:
+            others.append(field_label(name))
+    if others:
+        parts.append(", ".join(dict.fromkeys(others)))
+    return " · ".join(parts)
+
+
+def _people_text(detail: dict, names: dict[int, str]) -> list[str]:
     parts = []
     if detail.get("registration"):
         number = detail["registration"]
@@ -81,8 +130,48 @@ def _detail_text(detail: dict | str, names: dict[int, str]) -> str:
     if detail.get("over_capacity"):
         parts.append(_("beyond the capacity"))
     if detail.get("kind"):
-        parts.append(_("email: %(kind)s", kind=KIND_LABELS.get(detail["kind"], detail["kind"])))
+        parts.append(_("email: %(kind)s", kind=kind_label(detail["kind"])))
+    return parts
+
+
+def _details_text(action: str, detail: dict, names: dict[int, str]) -> str:
+    if action == "edited":
+        return _changes_text(detail)
+    parts = _people_text(detail, names)
+    if detail.get("from_title"):
+        parts.append(_("A copy of “%(title)s”", title=detail["from_title"]))
+    if detail.get("message"):
+        parts.append(_("Message: “%(text)s”", text=detail["message"]))
     return " · ".join(parts)
+
+
+def _names(details: list[dict | str]) -> dict[int, str]:
+    """Names of the people events mention, looked up now, so an anonymised registration
+    shows only its number."""
+    wanted = {d["registration"] for d in details if isinstance(d, dict) and d.get("registration")}
+    if not wanted:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Registration.id, Registration.name).where(Registration.id.in_(wanted))
+        ).all()
+    )
+
+
+def describe(rows: list[tuple[AuditEvent, str]]) -> list[Entry]:
+    """Each (event, seminar title) in words."""
+    details = [_read(event) for event, _title in rows]
+    names = _names(details)
+    entries = []
+    for (event, title), detail in zip(rows, details, strict=True):
+        if isinstance(detail, str):
+            entries.append(Entry(event, title, action_label(event.action), detail))
+            continue
+        what = action_label(event.action)
+        if event.action == "exported":
+            what = _export_what(detail)
+        entries.append(Entry(event, title, what, _details_text(event.action, detail, names)))
+    return entries
 
 
 @bp.get(SEMINAR + "/audit")
@@ -90,11 +179,7 @@ def audit_log(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     events = audit.for_seminar(seminar)
     return render_template(
-        "attendees/audit.html",
-        seminar=seminar,
-        rows=[(event, "") for event in events],
-        details=_describe(events),
-        action_labels=ACTION_LABELS,
+        "attendees/audit.html", seminar=seminar, entries=describe([(e, "") for e in events])
     )
 
 
@@ -105,11 +190,8 @@ def organization_audit(organization_id: int):
         current_user.is_admin or organization.id in organization_ids(current_user)
     ):
         abort(404)
-    rows = audit.for_organization(organization.id)
     return render_template(
         "attendees/audit.html",
         organization=organization,
-        rows=rows,
-        details=_describe([event for event, _title in rows]),
-        action_labels=ACTION_LABELS,
+        entries=describe(audit.for_organization(organization.id)),
     )

@@ -9,30 +9,32 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from seminars import signup
 from seminars.extensions import db
 from seminars.mail import queue as outbox
+from seminars.mail import render
 from seminars.models import (
     OutboxMessage,
     OutboxStatus,
+    Registration,
     Seminar,
 )
 from seminars.organising import roster
 from seminars.organising.access import managed_seminar
+from seminars.organising.dashboard import message_progress
 from seminars.web.attendees.forms import (
     MessageForm,
 )
-from seminars.web.attendees.views import (
-    EMAILS_PER_PAGE,
-    OUTBOX_STATUS_LABELS,
-    SEMINAR,
-    bp,
-)
+from seminars.web.attendees.labels import OUTBOX_STATUS_LABELS, kind_label
+from seminars.web.attendees.labels import delivery as delivery_words
+from seminars.web.attendees.views import EMAILS_PER_PAGE, SEMINAR, bp
 from seminars.web.fields import ConfirmForm
 
 
 @bp.route(SEMINAR + "/messages", methods=["GET", "POST"])
 def messages(seminar_id: int):
-    """Write → preview (shows who and what) → send; "Change" goes back to the form."""
+    """Write → preview (shows who, and the email exactly as it is sent) → send; "Change"
+    goes back to the form."""
     seminar = managed_seminar(current_user, seminar_id)
     form = MessageForm()
     recipient_counts = roster.recipient_counts(seminar)
@@ -44,19 +46,51 @@ def messages(seminar_id: int):
             return _send_message(seminar, form, recipient_counts)
         elif "edit" not in request.form:
             form.form_id.data = secrets.token_hex(16)
-            return render_template(
-                "attendees/message_preview.html",
-                seminar=seminar,
-                form=form,
-                recipients=recipient_counts[form.audience.data],
-            )
+            return _render_preview(seminar, form, recipient_counts[form.audience.data])
+    history = roster.message_history(seminar)
+    progress = {message.id: message_progress(seminar.id, message.id) for message in history}
+    template = "attendees/_message_history.html" if request.args.get("part") else None
     return (
         render_template(
-            "attendees/messages.html",
+            template or "attendees/messages.html",
             seminar=seminar,
             form=form,
             recipient_counts=recipient_counts,
-            history=roster.message_history(seminar),
+            history=history,
+            progress=progress,
+            sending=not all(p.done for p in progress.values()),
+        ),
+        status,
+    )
+
+
+def _sample_email(seminar: Seminar, form: MessageForm) -> tuple[str, str] | None:
+    """(recipient's name, text of the email) as the worker would send it to the first
+    recipient; their personal link is shown without its secret part."""
+    sample = roster.sample_message(
+        seminar,
+        audience=form.audience.data,
+        subject=form.subject.data,
+        body=form.body.data,
+        greeting=form.greeting.data,
+    )
+    if sample is None:
+        return None
+    email = render.render(sample)
+    registration = db.session.get(Registration, sample.registration_id)
+    return sample.to_name, email.text.replace(signup.manage_token(registration), "…")
+
+
+def _render_preview(seminar: Seminar, form: MessageForm, recipients: int, status: int = 200):
+    sample = _sample_email(seminar, form)
+    return (
+        render_template(
+            "attendees/message_preview.html",
+            seminar=seminar,
+            form=form,
+            recipients=recipients if sample else 0,
+            sample_name=sample[0] if sample else "",
+            sample_text=sample[1] if sample else "",
         ),
         status,
     )
@@ -71,6 +105,7 @@ def _send_message(seminar: Seminar, form: MessageForm, recipient_counts: dict[st
             subject=form.subject.data,
             body=form.body.data,
             form_id=form.form_id.data,
+            greeting=form.greeting.data,
         )
     except roster.AlreadySent:
         db.session.rollback()
@@ -78,15 +113,7 @@ def _send_message(seminar: Seminar, form: MessageForm, recipient_counts: dict[st
         return redirect(url_for(".messages", seminar_id=seminar.id), 303)
     except roster.NoRecipients:
         db.session.rollback()
-        return (
-            render_template(
-                "attendees/message_preview.html",
-                seminar=seminar,
-                form=form,
-                recipients=0,
-            ),
-            409,
-        )
+        return _render_preview(seminar, form, 0, 409)
     db.session.commit()
     flash(
         ngettext(
@@ -123,7 +150,8 @@ def email_log(seminar_id: int):
         pages=max((total + EMAILS_PER_PAGE - 1) // EMAILS_PER_PAGE, 1),
         status=status,
         outbox_labels=OUTBOX_STATUS_LABELS,
-        confirm_form=ConfirmForm(),
+        kind_label=kind_label,
+        delivery=delivery_words,
     )
 
 

@@ -20,7 +20,6 @@ from seminars import dates, signup
 from seminars.extensions import db
 from seminars.models import (
     OutboxMessage,
-    OutboxStatus,
     Registration,
     Seminar,
     Status,
@@ -34,6 +33,12 @@ from seminars.web.attendees.forms import (
     NewPersonForm,
     PersonForm,
 )
+from seminars.web.attendees.labels import (
+    AUDIENCE_LABELS,
+    KIND_LABELS,
+    OUTBOX_STATUS_LABELS,
+    STATUS_LABELS,
+)
 from seminars.web.i18n import current_language
 
 bp = Blueprint("attendees", __name__, url_prefix="/organizer")
@@ -42,34 +47,6 @@ SEMINAR = "/seminars/<int:seminar_id>"
 MAX_SEARCH_LENGTH = 200
 EMAILS_PER_PAGE = 100
 
-STATUS_LABELS = {
-    Status.CONFIRMED: _l("Confirmed"),
-    Status.WAITING: _l("Waiting list"),
-    Status.CANCELLED: _l("Registration cancelled"),
-}
-AUDIENCE_LABELS = {
-    "confirmed": _l("Everyone with a seat"),
-    "waiting": _l("Everyone on the waiting list"),
-    "checked_in": _l("Everyone checked in"),
-    "everyone": _l("Everyone with a seat or on the waiting list"),
-}
-KIND_LABELS = {
-    "confirmed": _l("Confirmation"),
-    "waiting": _l("Waiting list"),
-    "promoted": _l("Seat from the waiting list"),
-    "cancelled": _l("Cancellation"),
-    "manage_link": _l("Link to the registration"),
-    "answers_changed": _l("Changed details"),
-    "reminder": _l("Reminder"),
-    "message": _l("Message"),
-}
-OUTBOX_STATUS_LABELS = {
-    OutboxStatus.PENDING: _l("Waiting to be sent"),
-    OutboxStatus.SENDING: _l("Being sent"),
-    OutboxStatus.SENT: _l("Sent"),
-    OutboxStatus.FAILED: _l("Failed"),
-    OutboxStatus.MISSED: _l("Not sent (too late)"),
-}
 PROBLEMS = {
     importing.Problem.NO_EMAIL: _l("No email address"),
     importing.Problem.INVALID_EMAIL: _l("The email address is not valid"),
@@ -78,25 +55,6 @@ PROBLEMS = {
     ),
     importing.Problem.TOO_LONG: _l("Too long"),
     importing.Problem.CONTROL_CHARACTERS: _l("Contains characters that cannot be used"),
-}
-ACTION_LABELS = {
-    "created": _l("Created the seminar"),
-    "edited": _l("Edited the seminar"),
-    "duplicated": _l("Duplicated the seminar"),
-    "published": _l("Published the seminar"),
-    "unpublished": _l("Unpublished the seminar"),
-    "cancelled": _l("Cancelled the seminar"),
-    "exported": _l("Exported the attendee list"),
-    "added": _l("Added a person"),
-    "edited_registration": _l("Changed a person's details"),
-    "cancelled_registration": _l("Cancelled a registration"),
-    "moved_up": _l("Moved a person from the waiting list to a seat"),
-    "imported": _l("Imported people"),
-    "checked_in": _l("Checked a person in"),
-    "check_in_undone": _l("Undid a check-in"),
-    "messaged": _l("Sent a message"),
-    "resent": _l("Sent a failed email again"),
-    "embed_origins_changed": _l("Changed the websites that may embed the signup"),
 }
 
 

@@ -1,14 +1,13 @@
-"""Forms of the organiser area: login and password reset, the seminar editor, administration.
+"""Forms of the organiser area: the seminar editor and the cancellation.
 
-The editor takes its program, speakers and reminders as plain text lines, so it works
-without JavaScript; the parsers here turn those lines into plain values for `editor.py`
-and name the line that could not be read.
+The editor's program, speakers and questions are rows of their own fields (`rows.py`);
+reminders are typed as text ("1 dag, 1 timme"). Everything here works without JavaScript.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import datetime
 
 from flask import request
 from flask_babel import gettext as _
@@ -21,9 +20,7 @@ from wtforms import (
     DateTimeLocalField,
     Field,
     FieldList,
-    Form,
     FormField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -41,9 +38,9 @@ from wtforms.validators import (
 
 from seminars import dates
 from seminars.extensions import db
-from seminars.models import Organization, Organizer, QuestionKind, Seminar
+from seminars.models import Organization, Organizer, Seminar, utcnow
 from seminars.organising import accounts
-from seminars.organising.editor import ProgramLine, QuestionDraft, SeminarDraft, SpeakerLine
+from seminars.organising.editor import SeminarDraft
 from seminars.slugs import SLUG_PATTERN
 from seminars.web.fields import (
     MultiCheckboxField,
@@ -52,13 +49,21 @@ from seminars.web.fields import (
     one_line,
     valid_email,
 )
+from seminars.web.i18n import current_language
+from seminars.web.organizer.rows import (
+    BLANK_ROWS,
+    MAX_QUESTIONS,
+    MAX_ROWS,
+    ProgramRowForm,
+    QuestionForm,
+    SpeakerRowForm,
+    add_blank_rows,
+    parse_clock,
+)
 
-# Enough for a full-day conference; a longer text is more likely a paste gone wrong.
-MAX_LINES = 100
 MAX_REMINDERS = 5
 MAX_REMINDER_MINUTES = 60 * 24 * 60
 
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 _OFFSET = re.compile(r"^(\d{1,6})\s*([a-zåäö]*)$")
 # Accepted in both languages: 1 day / 1 dag, 2 hours / 2 timmar, 30 min, 1 week / 1 vecka.
 _UNIT_MINUTES = (
@@ -68,93 +73,6 @@ _UNIT_MINUTES = (
     (("m",), 1),
 )
 _DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-
-
-def parse_clock(text: str) -> time | None:
-    """'13:00' or '13.00' -> time(13, 0); None when it is not a time of day."""
-    match = _TIME.match(text.strip())
-    return time(int(match[1]), int(match[2])) if match else None
-
-
-def _content_lines(text: str):
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if line.strip():
-            yield number, [part.strip() for part in line.split("|")]
-
-
-def _check_line_count(text: str) -> None:
-    if len([line for line in (text or "").splitlines() if line.strip()]) > MAX_LINES:
-        raise ValidationError(_("Use at most %(max)d lines.", max=MAX_LINES))
-
-
-def parse_program(text: str) -> list[ProgramLine]:
-    """Lines like '13:00 | Welcome | Anna Andersson'; the time and the who are optional."""
-    _check_line_count(text)
-    items = []
-    for number, parts in _content_lines(text):
-        if len(parts) > 3:
-            raise ValidationError(
-                _("Line %(line)d: use at most three parts, time | title | who.", line=number)
-            )
-        starts_at = parse_clock(parts[0])
-        if starts_at is not None or parts[0] == "":
-            rest = parts[1:]
-        elif len(parts) == 3:
-            raise ValidationError(
-                _('Line %(line)d: "%(text)s" is not a time like 13:00.', line=number, text=parts[0])
-            )
-        else:
-            rest = parts
-        title = rest[0] if rest else ""
-        who = rest[1] if len(rest) > 1 else ""
-        if not title:
-            raise ValidationError(
-                _("Line %(line)d: write what happens, like 13:00 | Welcome | Anna.", line=number)
-            )
-        if len(title) > 300 or len(who) > 300:
-            raise ValidationError(_("Line %(line)d is too long.", line=number))
-        items.append(ProgramLine(starts_at=starts_at, title=title, who=who))
-    return items
-
-
-def format_program(seminar: Seminar) -> str:
-    lines = []
-    for item in seminar.program_items:
-        clock = item.starts_at.strftime("%H:%M") if item.starts_at else ""
-        parts = [clock, item.title] + ([item.who] if item.who else [])
-        lines.append(" | ".join(parts))
-    return "\n".join(lines)
-
-
-def parse_speakers(text: str) -> list[SpeakerLine]:
-    """Lines like 'Anna Lexelius | huvudsekreterare | Tillitsdelegationen'."""
-    _check_line_count(text)
-    speakers = []
-    for number, parts in _content_lines(text):
-        if len(parts) > 3:
-            raise ValidationError(
-                _(
-                    "Line %(line)d: use at most three parts, name | role | organisation.",
-                    line=number,
-                )
-            )
-        if not parts[0]:
-            raise ValidationError(_("Line %(line)d: start with the speaker's name.", line=number))
-        if any(len(part) > 200 for part in parts):
-            raise ValidationError(_("Line %(line)d is too long.", line=number))
-        parts += [""] * (3 - len(parts))
-        speakers.append(SpeakerLine(name=parts[0], role=parts[1], affiliation=parts[2]))
-    return speakers
-
-
-def format_speakers(seminar: Seminar) -> str:
-    lines = []
-    for speaker in seminar.speakers:
-        parts = [speaker.name, speaker.role, speaker.affiliation]
-        while not parts[-1]:
-            parts.pop()
-        lines.append(" | ".join(parts))
-    return "\n".join(lines)
 
 
 def parse_reminder_offsets(text: str) -> list[int]:
@@ -243,53 +161,24 @@ def _local_time_field(label, required: bool, description=None) -> DateTimeLocalF
 
 # The seminar editor
 
-QUESTION_KINDS = [
-    (QuestionKind.SHORT_TEXT.value, _l("Short text")),
-    (QuestionKind.LONG_TEXT.value, _l("Long text")),
-    (QuestionKind.CHOICE.value, _l("One of several choices")),
-    (QuestionKind.YES_NO.value, _l("Yes or no")),
-]
+
+def _rows(form_class, max_entries: int) -> FieldList:
+    return FieldList(FormField(form_class), max_entries=max_entries)
 
 
-class QuestionForm(Form):
-    """One custom question; a blank new row is ignored."""
+def _utc_or_none(field: Field) -> datetime | None:
+    return getattr(field, "utc", None) if field.data else None
 
-    question_id = HiddenField()
-    text = StringField(
-        _l("Question"), [Optional(), Length(max=300), no_control_characters], filters=[one_line]
-    )
-    help_text = StringField(
-        _l("Help text"), [Optional(), Length(max=500), no_control_characters], filters=[one_line]
-    )
-    kind = SelectField(_l("Kind of answer"), choices=QUESTION_KINDS, default="short_text")
-    choices = TextAreaField(
-        _l("Choices, one per line"), [Optional(), Length(max=3000)], filters=[multi_line]
-    )
-    position = IntegerField(_l("Order"), [Optional(), NumberRange(min=0, max=999)])
-    required = BooleanField(_l("Required"))
-    sensitive = BooleanField(
-        _l("Health data (diet, accessibility): asked only with the attendee's consent")
-    )
-    remove = BooleanField(_l("Remove this question (its answers are deleted too)"))
 
-    @property
-    def existing_id(self) -> int | None:
-        value = (self.question_id.data or "").strip()
-        return int(value) if value.isdigit() else None
-
-    @property
-    def is_blank(self) -> bool:
-        return not self.text.data and self.existing_id is None
-
-    def validate_text(self, field: Field) -> None:
-        if not field.data and self.existing_id is not None and not self.remove.data:
-            raise ValidationError(_l("Write the question, or tick Remove."))
-
-    def validate_choices(self, field: Field) -> None:
-        if self.remove.data or not self.text.data or self.kind.data != QuestionKind.CHOICE:
-            return
-        if len([line for line in (field.data or "").splitlines() if line.strip()]) < 2:
-            raise ValidationError(_l("List at least two choices, one per line."))
+def _organization_choices(organizer: Organizer, seminar: Seminar | None) -> tuple[list, list]:
+    """(hosts, co-hosts): any organisation may co-host; the host is one of mine (any for an
+    admin), or the seminar's own."""
+    everyone = db.session.scalars(select(Organization).order_by(Organization.name)).all()
+    my_ids = {o.id for o in organizer.organizations}
+    if seminar is not None:
+        my_ids.add(seminar.organization_id)
+    hosts = [o for o in everyone if organizer.is_admin or o.id in my_ids]
+    return [(o.id, o.name) for o in hosts], [(o.id, o.name) for o in everyone]
 
 
 class SeminarForm(FlaskForm):
@@ -311,7 +200,7 @@ class SeminarForm(FlaskForm):
                 message=_l("Use lower-case letters a–z, digits and hyphens, like my-seminar-2026."),
             ),
         ],
-        filters=[one_line, lambda value: value.lower() if value else value],
+        filters=[one_line, str.lower],
         description=_l(
             "The end of the seminar's address. Leave it empty to make one from the title. "
             "Changing it breaks links already shared."
@@ -361,19 +250,9 @@ class SeminarForm(FlaskForm):
     contact_email = StringField(
         _l("Contact email"), [Optional(), Length(max=254), valid_email], filters=[one_line]
     )
-    program = TextAreaField(
-        _l("Program"),
-        [Optional(), Length(max=30000), _parsed_by(parse_program)],
-        filters=[multi_line],
-        description=_l("One item per line: time | what | who, like 13:00 | Welcome | Anna."),
-    )
-    speakers = TextAreaField(
-        _l("Speakers"),
-        [Optional(), Length(max=20000), _parsed_by(parse_speakers)],
-        filters=[multi_line],
-        description=_l("One per line: name | role | organisation."),
-    )
-    questions = FieldList(FormField(QuestionForm), max_entries=40)
+    program = _rows(ProgramRowForm, MAX_ROWS)
+    speakers = _rows(SpeakerRowForm, MAX_ROWS)
+    questions = _rows(QuestionForm, MAX_QUESTIONS)
     reminder_offsets = StringField(
         _l("Reminders before the start"),
         [Optional(), Length(max=200), _parsed_by(parse_reminder_offsets)],
@@ -391,7 +270,7 @@ class SeminarForm(FlaskForm):
         description=_l("Used only when you change the time or place of a published seminar."),
     )
 
-    BLANK_QUESTION_ROWS = 2
+    saved_starts_at: datetime | None = None
 
     @classmethod
     def for_organizer(
@@ -401,24 +280,19 @@ class SeminarForm(FlaskForm):
         if seminar is not None and request.method == "GET":
             kwargs.setdefault("data", cls.data_from(seminar))
         form = cls(**kwargs)
-        everyone = db.session.scalars(select(Organization).order_by(Organization.name)).all()
-        my_ids = {o.id for o in organizer.organizations}
-        hosts = [
-            o
-            for o in everyone
-            if organizer.is_admin
-            or o.id in my_ids
-            or (seminar is not None and o.id == seminar.organization_id)
-        ]
-        form.organization_id.choices = [(o.id, o.name) for o in hosts]
-        form.cohost_ids.choices = [(o.id, o.name) for o in everyone]
+        # A start already saved may lie in the past (last year's seminar); a new one may not.
+        form.saved_starts_at = seminar.starts_at if seminar is not None else None
+        form.organization_id.choices, form.cohost_ids.choices = _organization_choices(
+            organizer, seminar
+        )
         if seminar is None and not form.is_submitted():
             form.reminder_offsets.data = format_reminder_offsets([24 * 60, 60])
             form.waitlist_enabled.data = True
             # The organisation they worked for last, not the alphabetically first.
             form.organization_id.data = accounts.last_used_organization_id(organizer)
         if not form.is_submitted():
-            form.add_blank_questions()
+            for name, count in BLANK_ROWS.items():
+                add_blank_rows(getattr(form, name), count)
         return form
 
     @staticmethod
@@ -443,8 +317,18 @@ class SeminarForm(FlaskForm):
             and dates.to_local_naive(seminar.registration_closes_at),
             "contact_name": seminar.contact_name,
             "contact_email": seminar.contact_email,
-            "program": format_program(seminar),
-            "speakers": format_speakers(seminar),
+            "program": [
+                {
+                    "time": item.starts_at.strftime("%H:%M") if item.starts_at else "",
+                    "title": item.title,
+                    "who": item.who,
+                }
+                for item in seminar.program_items
+            ],
+            "speakers": [
+                {"name": s.name, "role": s.role, "affiliation": s.affiliation}
+                for s in seminar.speakers
+            ],
             "questions": [
                 {
                     "question_id": str(q.id),
@@ -452,26 +336,45 @@ class SeminarForm(FlaskForm):
                     "help_text": q.help_text,
                     "kind": q.kind,
                     "choices": q.choices,
-                    "position": position,
                     "required": q.required,
                     "sensitive": q.sensitive,
                 }
-                for position, q in enumerate(seminar.questions, start=1)
+                for q in seminar.questions
             ],
             "reminder_offsets": format_reminder_offsets(seminar.reminder_offsets or []),
             "attendance_check_days": seminar.attendance_check_days,
             "notify_attendees": True,
         }
 
-    def add_blank_questions(self, count: int | None = None) -> None:
-        for _row in range(self.BLANK_QUESTION_ROWS if count is None else count):
-            if len(self.questions) < self.questions.max_entries:
-                self.questions.append_entry()
+    def validate_starts_at(self, field: Field) -> None:
+        start = getattr(field, "utc", None)
+        if start is None or start > utcnow() or start == self.saved_starts_at:
+            return
+        raise ValidationError(
+            _(
+                "%(when)s has already passed. Check the date and the year.",
+                when=dates.when(start, current_language()),
+            )
+        )
 
     def validate_ends_at(self, field: Field) -> None:
         start, end = getattr(self.starts_at, "utc", None), getattr(field, "utc", None)
         if start and end and end <= start:
             raise ValidationError(_l("The end must be after the start."))
+
+    def _after_the_start(self, moment: datetime | None) -> str | None:
+        """The start as people read it, when `moment` comes after it."""
+        start = getattr(self.starts_at, "utc", None)
+        if start and moment and moment > start:
+            return dates.when(start, current_language())
+        return None
+
+    def validate_registration_opens_at(self, field: Field) -> None:
+        start = self._after_the_start(getattr(field, "utc", None))
+        if start:
+            raise ValidationError(
+                _("Registration would open after the seminar has started (%(start)s).", start=start)
+            )
 
     def validate_registration_closes_at(self, field: Field) -> None:
         opens, closes = (
@@ -480,52 +383,72 @@ class SeminarForm(FlaskForm):
         )
         if opens and closes and closes <= opens:
             raise ValidationError(_l("Registration must close after it opens."))
+        start = self._after_the_start(closes)
+        if start:
+            raise ValidationError(
+                _(
+                    "Registration closes after the seminar has started (%(start)s). Choose a "
+                    "time before the start, or leave it empty to keep it open until the start.",
+                    start=start,
+                )
+            )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return self._program_within_the_seminar() and valid
+
+    def _program_within_the_seminar(self) -> bool:
+        """A program time must lie between the seminar's start and end (a seminar of one day;
+        over several days a time of day says nothing by itself)."""
+        start, end = getattr(self.starts_at, "utc", None), getattr(self.ends_at, "utc", None)
+        if not (start and end) or end <= start:
+            return True
+        first, last = dates.local(start), dates.local(end)
+        if first.date() != last.date():
+            return True
+        language = current_language()
+        outside = []
+        for row in self.program:
+            moment = parse_clock(row.form.time.data)
+            if moment is not None and not first.time() <= moment <= last.time():
+                outside.append(row)
+                row.form.time.errors.append(
+                    _(
+                        "%(time)s is outside the seminar, which runs %(start)s–%(end)s.",
+                        time=dates.clock(moment, language),
+                        start=dates.clock(start, language),
+                        end=dates.clock(end, language),
+                    )
+                )
+        if outside:
+            # FieldList keeps the errors it found while validating; add these to them.
+            self.program.errors = [row.errors for row in self.program]
+        return not outside
 
     def draft(self) -> SeminarDraft:
         """The validated form as plain values for the editor."""
-        questions = []
-        rows = [row.form for row in self.questions if not row.form.is_blank]
-        for index, row in enumerate(rows):
-            if row.remove.data or not row.text.data:
-                continue
-            questions.append(
-                QuestionDraft(
-                    id=row.existing_id,
-                    text=row.text.data,
-                    help_text=row.help_text.data or "",
-                    kind=QuestionKind(row.kind.data),
-                    choices=row.choices.data if row.kind.data == QuestionKind.CHOICE else "",
-                    required=row.required.data,
-                    sensitive=row.sensitive.data,
-                    # Rows without an order keep their place after the numbered ones.
-                    position=row.position.data if row.position.data is not None else 1000 + index,
-                )
-            )
+        questions = [row.form for row in self.questions if row.form.is_kept]
         return SeminarDraft(
             title=self.title.data,
-            subtitle=self.subtitle.data or "",
-            slug=self.slug.data or "",
+            subtitle=self.subtitle.data,
+            slug=self.slug.data,
             organization_id=self.organization_id.data,
             cohost_ids=list(self.cohost_ids.data or []),
-            description=self.description.data or "",
+            description=self.description.data,
             starts_at=self.starts_at.utc,
             ends_at=self.ends_at.utc,
-            venue_name=self.venue_name.data or "",
-            venue_address=self.venue_address.data or "",
-            online_info=self.online_info.data or "",
+            venue_name=self.venue_name.data,
+            venue_address=self.venue_address.data,
+            online_info=self.online_info.data,
             capacity=self.capacity.data,
             waitlist_enabled=self.waitlist_enabled.data,
-            registration_opens_at=getattr(self.registration_opens_at, "utc", None)
-            if self.registration_opens_at.data
-            else None,
-            registration_closes_at=getattr(self.registration_closes_at, "utc", None)
-            if self.registration_closes_at.data
-            else None,
-            contact_name=self.contact_name.data or "",
-            contact_email=self.contact_email.data or "",
-            program=getattr(self.program, "parsed", []),
-            speakers=getattr(self.speakers, "parsed", []),
-            questions=questions,
+            registration_opens_at=_utc_or_none(self.registration_opens_at),
+            registration_closes_at=_utc_or_none(self.registration_closes_at),
+            contact_name=self.contact_name.data,
+            contact_email=self.contact_email.data,
+            program=[row.form.line() for row in self.program if not row.form.is_blank],
+            speakers=[row.form.line() for row in self.speakers if not row.form.is_blank],
+            questions=[question.draft(position) for position, question in enumerate(questions)],
             reminder_offsets=getattr(self.reminder_offsets, "parsed", []),
             attendance_check_days=self.attendance_check_days.data,
         )

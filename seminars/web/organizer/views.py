@@ -15,11 +15,12 @@ from seminars.extensions import db
 from seminars.models import Organizer, Seminar, SeminarStatus, utcnow
 from seminars.organising import editor
 from seminars.organising.access import managed_seminar
-from seminars.organising.dashboard import overview
+from seminars.organising.dashboard import overview, seminar_history
 from seminars.slugs import SlugTaken
 from seminars.web import charts
 from seminars.web.fields import ConfirmForm
 from seminars.web.organizer.forms import CancelSeminarForm, SeminarForm
+from seminars.web.organizer.rows import ROW_ACTION, apply_row_action, blank_rows
 from seminars.web.public.forms import SignupForm
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -41,18 +42,23 @@ def dashboard():
     return render_template(
         "organizer/dashboard.html",
         overview=overview(me(), now),
-        chart=charts.signups_per_day,
+        charts=charts,
         now=now,
     )
 
 
 def _render_editor(form: SeminarForm, seminar: Seminar | None, status: int = 200, **extra):
+    history = None
+    if seminar is not None and seminar.id is not None:
+        history = seminar_history(seminar, utcnow())
     return (
         render_template(
             "organizer/seminar_form.html",
             form=form,
             seminar=seminar,
-            action_form=ConfirmForm(),
+            history=history,
+            charts=charts,
+            blank_rows=blank_rows(),
             **extra,
         ),
         status,
@@ -60,10 +66,9 @@ def _render_editor(form: SeminarForm, seminar: Seminar | None, status: int = 200
 
 
 def _editor_helpers(form: SeminarForm, seminar: Seminar | None):
-    """The form's own buttons that re-show it without saving: one more question row,
-    and the description preview. None when the organiser pressed Save."""
-    if "add_question" in request.form:
-        form.add_blank_questions(1)
+    """The form's own buttons that re-show it without saving: a row added, moved or
+    removed, and the description preview. None when the organiser pressed a Save button."""
+    if apply_row_action(form, request.form.get(ROW_ACTION, "")):
         return _render_editor(form, seminar)
     if "preview_description" in request.form:
         preview = render_markdown(form.description.data or "")
@@ -71,7 +76,8 @@ def _editor_helpers(form: SeminarForm, seminar: Seminar | None):
     return None
 
 
-def _show_editor_error(form: SeminarForm, error: editor.EditorError | SlugTaken) -> None:
+def _show_editor_error(form: SeminarForm, error: editor.EditorError | SlugTaken) -> str:
+    """Put the refusal next to its field; returns a problem for the whole form, if any."""
     db.session.rollback()
     if isinstance(error, editor.CapacityBelowConfirmed):
         form.capacity.errors.append(
@@ -85,48 +91,24 @@ def _show_editor_error(form: SeminarForm, error: editor.EditorError | SlugTaken)
         )
     elif isinstance(error, SlugTaken):
         form.slug.errors.append(_("Another seminar already uses this address."))
+    elif isinstance(error, editor.SeminarIsCancelled):
+        return _("A cancelled seminar cannot be published again. Duplicate it.")
     else:
         form.organization_id.errors.append(_("Choose one of your own organisations."))
+    return ""
 
 
-@bp.route("/seminars/new", methods=["GET", "POST"])
-def new_seminar():
-    form = SeminarForm.for_organizer(me())
-    if request.method == "POST":
-        shown = _editor_helpers(form, None)
-        if shown:
-            return shown
-    if not form.validate_on_submit():
-        return _render_editor(form, None, 422 if request.method == "POST" else 200)
-    try:
-        seminar = editor.create_seminar(me(), form.draft())
-    except (editor.EditorError, SlugTaken) as error:
-        _show_editor_error(form, error)
-        return _render_editor(form, None, 422)
-    db.session.commit()
-    flash(_("The seminar is saved as a draft. Preview it, then publish it."), "success")
-    return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)
-
-
-@bp.route("/seminars/<int:seminar_id>/edit", methods=["GET", "POST"])
-def edit_seminar(seminar_id: int):
-    seminar = managed_seminar(me(), seminar_id)
-    form = SeminarForm.for_organizer(me(), seminar)
-    if request.method == "POST":
-        shown = _editor_helpers(form, seminar)
-        if shown:
-            return shown
-    if not form.validate_on_submit():
-        return _render_editor(form, seminar, 422 if request.method == "POST" else 200)
-    try:
-        result = editor.update_seminar(
-            me(), seminar, form.draft(), notify=form.notify_attendees.data
-        )
-    except (editor.EditorError, SlugTaken) as error:
-        _show_editor_error(form, error)
-        return _render_editor(form, seminar, 422)
-    db.session.commit()
-    flash(_("Your changes are saved."), "success")
+def _flash_saved(
+    seminar: Seminar, result: editor.EditResult | None, *, published: bool, notified: bool
+) -> None:
+    if published:
+        flash(_("Saved and published: anyone can see the seminar and sign up."), "success")
+    elif result is None:
+        flash(_("The seminar is saved as a draft. Preview it, then publish it."), "success")
+    else:
+        flash(_("Your changes are saved."), "success")
+    if result is None:
+        return
     if result.promoted:
         flash(
             ngettext(
@@ -137,11 +119,54 @@ def edit_seminar(seminar_id: int):
             "success",
         )
     if result.time_or_place_changed and seminar.status == SeminarStatus.PUBLISHED:
-        if form.notify_attendees.data:
+        if notified:
             flash(_("Attendees are emailed an updated calendar entry."), "success")
         else:
             flash(_("Attendees were not emailed about the new time or place."), "success")
+
+
+def _save(form: SeminarForm, existing: Seminar | None):
+    """Save the editor form, then do what its button asked: publish, preview, or nothing."""
+    publishing = "publish" in request.form
+    result = None
+    try:
+        if existing is None:
+            seminar = editor.create_seminar(me(), form.draft())
+        else:
+            seminar = existing
+            notify = form.notify_attendees.data
+            result = editor.update_seminar(me(), seminar, form.draft(), notify=notify)
+        if publishing:
+            editor.publish(me(), seminar)
+    except (editor.EditorError, SlugTaken) as error:
+        problem = _show_editor_error(form, error)
+        return _render_editor(form, existing, 422, problem=problem)
+    db.session.commit()
+    _flash_saved(seminar, result, published=publishing, notified=form.notify_attendees.data)
+    if "preview" in request.form:
+        return redirect(url_for("organizer.preview_seminar", seminar_id=seminar.id), 303)
     return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)
+
+
+def _editor(seminar: Seminar | None):
+    form = SeminarForm.for_organizer(me(), seminar)
+    if request.method == "POST":
+        shown = _editor_helpers(form, seminar)
+        if shown:
+            return shown
+    if not form.validate_on_submit():
+        return _render_editor(form, seminar, 422 if request.method == "POST" else 200)
+    return _save(form, seminar)
+
+
+@bp.route("/seminars/new", methods=["GET", "POST"])
+def new_seminar():
+    return _editor(None)
+
+
+@bp.route("/seminars/<int:seminar_id>/edit", methods=["GET", "POST"])
+def edit_seminar(seminar_id: int):
+    return _editor(managed_seminar(me(), seminar_id))
 
 
 @bp.post("/seminars/<int:seminar_id>/duplicate")
@@ -169,21 +194,6 @@ def preview_seminar(seminar_id: int):
         registration_open=seminar.status == SeminarStatus.DRAFT
         or seminar.registration_open_at(now),
     )
-
-
-@bp.post("/seminars/<int:seminar_id>/publish")
-def publish_seminar(seminar_id: int):
-    seminar = managed_seminar(me(), seminar_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            editor.publish(me(), seminar)
-        except editor.SeminarIsCancelled:
-            db.session.rollback()
-            flash(_("A cancelled seminar cannot be published again. Duplicate it."), "error")
-        else:
-            db.session.commit()
-            flash(_("The seminar is published: anyone can see it and sign up."), "success")
-    return redirect(url_for("organizer.edit_seminar", seminar_id=seminar.id), 303)
 
 
 @bp.post("/seminars/<int:seminar_id>/unpublish")
