@@ -23,7 +23,7 @@ from seminars.models import (
     Seminar,
     SeminarStatus,
 )
-from tests.conftest import attendee, log_in, make_app
+from tests.conftest import attendee, log_in, make_app, register
 
 ADMIN_PREFIX = "/organizer/admin"
 # Names of URL parameters that point at a resource, and which resource fills them.
@@ -55,10 +55,10 @@ class World:
 def world(app, organization_factory, organizer_factory, seminar_factory) -> World:
     victim_organization = organization_factory("Tillitsdelegationen")
     victim_seminar = seminar_factory(organization=victim_organization, title="Hemligt seminarium")
-    victim_registration = signup.register(victim_seminar, attendee("hemlig@example.org"))
+    victim_registration = register(victim_seminar, attendee("hemlig@example.org"))
     intruder_organization = organization_factory("Någon annan")
     intruder_seminar = seminar_factory(organization=intruder_organization)
-    signup.register(intruder_seminar, attendee("egen@example.org"))
+    register(intruder_seminar, attendee("egen@example.org"))
     db.session.commit()
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.registration_id == victim_registration.id)
@@ -240,7 +240,7 @@ def test_every_post_needs_a_csrf_token(csrf_app):
     )
     db.session.add_all([owner, seminar])
     db.session.commit()
-    registration = signup.register(seminar, attendee())
+    registration = register(seminar, attendee())
     db.session.commit()
     ids = {
         "seminar_id": seminar.id,

@@ -11,7 +11,7 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.models import utcnow
 from seminars.web import charts
-from tests.conftest import attendee, log_in
+from tests.conftest import attendee, log_in, register
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def _numbers(row: str) -> list[int]:
 def test_counts_for_upcoming_and_past_seminars(english_client, organizer, seminar_factory):
     mine = organizer.organizations[0]
     upcoming = seminar_factory(organization=mine, title="Frukostsamtal", capacity=2)
-    people = [signup.register(upcoming, attendee(f"p{n}@example.org")) for n in range(4)]
+    people = [register(upcoming, attendee(f"p{n}@example.org")) for n in range(4)]
     signup.cancel(people[3])
     people[0].checked_in_at = utcnow()
     seminar_factory(
@@ -91,7 +91,7 @@ def _add_seminars(organizer, seminar_factory, how_many: int, cohost) -> None:
         seminar = seminar_factory(organization=organizer.organizations[0], capacity=3)
         seminar.cohosts = [cohost]
         for person in range(5):
-            signup.register(seminar, attendee(f"p{n}-{person}@example.org"))
+            register(seminar, attendee(f"p{n}-{person}@example.org"))
     db.session.commit()
 
 
@@ -113,7 +113,7 @@ def test_chart_is_inline_svg_with_a_title_and_a_text_summary(
     seminar = seminar_factory(organization=organizer.organizations[0], title="Med graf")
     now = utcnow()
     for n, days_ago in enumerate([3, 3, 1]):
-        signup.register(seminar, attendee(f"p{n}@example.org"), now=now - timedelta(days=days_ago))
+        register(seminar, attendee(f"p{n}@example.org"), now=now - timedelta(days=days_ago))
     db.session.commit()
     row = _row(english_client.get("/organizer/").text, "Med graf")
     svg = row[row.index("<svg") : row.index("</svg>")]

@@ -10,7 +10,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from seminars import signup
 from seminars.extensions import db
 from seminars.mail import delivery, devmail
 from seminars.mail import queue as outbox
@@ -22,7 +21,7 @@ from seminars.models import (
     Seminar,
     SeminarStatus,
 )
-from tests.conftest import LocalSMTPServer, attendee, mail_settings, make_app
+from tests.conftest import LocalSMTPServer, attendee, mail_settings, make_app, register
 from tests.mail_helpers import (
     calendar_of,
     calendar_part,
@@ -59,7 +58,7 @@ def outbox_rows() -> list[OutboxMessage]:
 
 
 def sign_up(seminar, email, name="Anna Andersson", **fields):
-    registration = signup.register(seminar, attendee(email, name, **fields))
+    registration = register(seminar, attendee(email, name, **fields))
     db.session.commit()
     return registration
 

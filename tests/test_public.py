@@ -7,11 +7,10 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import event, func, select
 
-from seminars import signup
 from seminars.database import READ_ONLY
 from seminars.extensions import db
 from seminars.models import Registration, SeminarStatus, Status
-from tests.conftest import DIET_QUESTION, attendee
+from tests.conftest import DIET_QUESTION, attendee, register
 
 SIGNUP = {"name": "Åsa Plesner", "email": "asa@example.org", "organization": "Balans"}
 
@@ -53,7 +52,7 @@ def test_list_in_english(client, seminar_factory):
 
 def test_list_states_full_closed_and_past(client, seminar_factory):
     full = seminar_factory(title="Full", capacity=1)
-    signup.register(full, attendee())
+    register(full, attendee())
     seminar_factory(title="Closed", registration_closes_at=datetime.now(UTC) - timedelta(days=1))
     past = datetime.now(UTC) - timedelta(days=30)
     seminar_factory(title="Last year", starts_at=past)
@@ -109,7 +108,7 @@ def test_signup_in_english_remembers_language(client, seminar_factory):
 
 def test_full_seminar_puts_signup_on_waiting_list_with_position(client, seminar_factory):
     seminar = seminar_factory(capacity=1)
-    signup.register(seminar, attendee("first@example.org"))
+    register(seminar, attendee("first@example.org"))
     db.session.commit()
     page = client.get(manage_path(post_signup(client, seminar))).get_data(as_text=True)
     assert "Du står på väntelistan – plats 1 av 1" in page
@@ -117,7 +116,7 @@ def test_full_seminar_puts_signup_on_waiting_list_with_position(client, seminar_
 
 def test_full_seminar_without_waiting_list_says_fully_booked(client, seminar_factory):
     seminar = seminar_factory(capacity=1, waitlist_enabled=False)
-    signup.register(seminar, attendee("first@example.org"))
+    register(seminar, attendee("first@example.org"))
     db.session.commit()
     assert "Seminariet är fullbokat." in client.get(f"/seminars/{seminar.slug}").get_data(
         as_text=True
@@ -231,7 +230,7 @@ def test_attendee_changes_answers(client, seminar_factory):
 def test_attendee_cancels_with_confirmation_and_first_waiting_moves_up(client, seminar_factory):
     seminar = seminar_factory(capacity=1)
     path = manage_path(post_signup(client, seminar))
-    waiting = signup.register(seminar, attendee("next@example.org"))
+    waiting = register(seminar, attendee("next@example.org"))
     db.session.commit()
     confirm_page = client.get(f"{path}/cancel").get_data(as_text=True)
     assert "Ja, avboka mig" in confirm_page
@@ -306,7 +305,7 @@ def test_a_signup_holds_the_write_lock_only_for_the_write(client, seminar_factor
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL locks only the seminar's row, and only in the write")
     seminar = seminar_factory(capacity=1, waitlist_enabled=False)
-    signup.register(seminar, attendee("first@example.org"))
+    register(seminar, attendee("first@example.org"))
     db.session.commit()
     path = f"/seminars/{seminar.slug}/register"
     db.session.remove()  # the test's own transaction must not be the one the view uses

@@ -27,6 +27,7 @@ from seminars.extensions import db
 from seminars.models import Organization, Registration, Seminar, SeminarStatus, Status, utcnow
 from seminars.organising import accounts
 from tests.browser.conftest import DESKTOP, FULL_SEMINAR, OPEN_SEMINAR, PHONE, SENSITIVE_SEMINAR
+from tests.conftest import register
 
 AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -109,14 +110,12 @@ def _make_fixtures(app: Flask) -> Fixtures:
         # A health answer, so the organiser's views show the consented, sensitive kind too.
         diet = next(q for q in open_seminar.questions if q.sensitive)
         answers = {str(diet.id): (diet.choice_list or ["Vegetarisk"])[0]}
-        confirmed = signup.register(
+        confirmed = register(
             open_seminar,
             signup.Attendee("Åsa Plesner", "asa@example.org", "Balans", answers=answers),
         )
-        deletable = signup.register(
-            open_seminar, signup.Attendee("Lo Ek", "lo@example.org", "Vision")
-        )
-        cancelled = signup.register(
+        deletable = register(open_seminar, signup.Attendee("Lo Ek", "lo@example.org", "Vision"))
+        cancelled = register(
             open_seminar, signup.Attendee("Kim Berg", "kim@example.org", "Unionen")
         )
         signup.cancel(cancelled)

@@ -162,18 +162,6 @@ def list_attendees(seminar_id: int):
 # -------------------------------------------------------------------------- one person
 
 
-def _details_data(registration: Registration) -> dict:
-    seminar = registration.seminar
-    return {
-        "name": registration.name,
-        "organization": registration.organization,
-        "health_consent": any(
-            str(q.id) in registration.answers for q in seminar.questions if q.sensitive
-        ),
-        **{f"q{qid}": answer for qid, answer in registration.answers.items()},
-    }
-
-
 def _render_registration(
     seminar: Seminar,
     registration: Registration,
@@ -184,7 +172,7 @@ def _render_registration(
     status: int = 200,
 ):
     if form is None:
-        form = PersonForm.for_seminar(seminar, data=_details_data(registration))
+        form = PersonForm.for_registration(registration)
     position = total = 0
     if registration.status == Status.WAITING:
         position, total = signup.waiting_position(registration)
@@ -300,22 +288,17 @@ def add_person(seminar_id: int):
     existing = None
     problem = ""
     if form.validate_on_submit():
-        try:
-            registration = roster.add_person(
-                seminar,
-                form.attendee(),
-                current_user,
-                override_capacity=form.exceed_capacity.data,
-            )
-        except signup.AlreadyRegistered as error:
-            db.session.rollback()
-            existing = error.registration
+        outcome = roster.add_person(
+            seminar, form.attendee(), current_user, override_capacity=form.exceed_capacity.data
+        )
+        if outcome.kind == signup.Outcome.ALREADY_REGISTERED:
+            existing = db.session.get(Registration, outcome.registration_id)
             form.email.errors.append(_("This address is already registered for the seminar."))
-        except signup.RegistrationClosed:
-            db.session.rollback()
+        elif outcome.kind == signup.Outcome.CLOSED:
             problem = _("The seminar is cancelled, so nobody can be added.")
         else:
             db.session.commit()
+            registration = db.session.get(Registration, outcome.registration_id)
             flash(_added_message(seminar, registration), "success")
             return redirect(
                 url_for(
