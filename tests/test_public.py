@@ -7,6 +7,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import event, func, select
 
+from seminars import signup
 from seminars.database import READ_ONLY
 from seminars.extensions import db
 from seminars.models import Registration, SeminarStatus, Status
@@ -25,10 +26,16 @@ def post_signup(client, seminar, **fields):
 
 
 def manage_path(response) -> str:
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    location = response.headers["Location"]
-    assert re.fullmatch(r"/r/[A-Za-z0-9_-]{43}", location)
-    return location
+    """A signup is answered with "check your email"; the manage link is in that email (its
+    text is tested in test_delivery.py). Returns the link of the newest registration."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:500]
+    assert "Titta i din e-post" in page or "Check your email" in page
+    assert "Location" not in response.headers
+    registration = db.session.scalar(select(Registration).order_by(Registration.id.desc()))
+    path = f"/r/{signup.manage_token(registration)}"
+    assert re.fullmatch(r"/r/[A-Za-z0-9_-]{43}", path)
+    return path
 
 
 def test_list_shows_upcoming_in_swedish_with_availability(client, seminar_factory):
@@ -65,6 +72,17 @@ def test_list_states_full_closed_and_past(client, seminar_factory):
     assert "Secret draft" not in page
 
 
+def test_a_registration_opening_later_is_announced_on_the_list_and_the_page(
+    client, seminar_factory
+):
+    opens = datetime(2036, 3, 2, 8, 0, tzinfo=UTC)  # 09.00 in Stockholm
+    seminar = seminar_factory(starts_at=opens + timedelta(days=30), registration_opens_at=opens)
+    for path in ("/", f"/seminars/{seminar.slug}"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Anmälan öppnar söndag 2 mars 2036 kl. 09.00" in response.get_data(as_text=True)
+
+
 def test_seminar_page_shows_what_a_person_needs(client, seminar_factory):
     seminar = seminar_factory(
         description="Det bjuds på **fika** i pausen.\n\n<script>alert(1)</script>",
@@ -86,7 +104,7 @@ def test_draft_seminar_is_not_public(client, seminar_factory):
     assert post_signup(client, seminar).status_code == 404
 
 
-def test_signup_redirects_to_attendee_page(client, seminar_factory):
+def test_signup_asks_to_check_email_whose_link_opens_attendee_page(client, seminar_factory):
     seminar = seminar_factory()
     page = client.get(manage_path(post_signup(client, seminar))).get_data(as_text=True)
     assert "Du är anmäld" in page

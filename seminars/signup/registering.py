@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from seminars.extensions import db
 from seminars.mail import queue as outbox
@@ -75,10 +75,12 @@ def sign_up(
 
     `content_version`: the version of the page the signup was checked against (its
     questions); CHANGED when the seminar's page is newer. Someone already registered is
-    sent their link again. `by_organizer`: an organiser adds the person, also outside the
-    registration window and to the waiting list when the seminar has none, and tells them
-    themselves if they are already registered; `override_capacity` gives a seat beyond the
-    capacity.
+    sent their link again. Closed and full are decided before the address is looked at, so
+    a caller can answer the other outcomes alike and reveal nobody's registration.
+
+    `by_organizer`: an organiser adds the person, also outside the registration window and
+    to the waiting list when the seminar has none, and tells them themselves if they are
+    registered already; `override_capacity` gives a seat beyond the capacity.
     """
     now = now or utcnow()
     key = email_key(attendee.email)
@@ -88,22 +90,25 @@ def sign_up(
         ).one()
         if content_version is not None and locked.content_version != content_version:
             return SignupOutcome(Outcome.CHANGED)
-        if locked.status == SeminarStatus.CANCELLED or (
-            not by_organizer and registration_phase(locked, now) != "open"
-        ):
+        if _closed(locked, now, by_organizer=by_organizer):
             return SignupOutcome(Outcome.CLOSED)
+        # Under the lock the count is current: when no seat is left, there is nothing to try.
+        seat_left = override_capacity or locked.seats_taken < locked.capacity
+        may_wait = locked.waitlist_enabled or by_organizer
+        if not (seat_left or may_wait):
+            # Decided before the address is looked at: whoever is registered, a full
+            # seminar answers alike (DESIGN guarantee 5).
+            return SignupOutcome(Outcome.FULL)
         if locked.existing_id is not None:
             if not by_organizer:
                 _send_link_again(connection, locked.existing_id, now)
             return SignupOutcome(Outcome.ALREADY_REGISTERED, registration_id=locked.existing_id)
 
-        # Under the lock the count is current: when no seat is left, there is nothing to try.
-        seat_left = override_capacity or locked.seats_taken < locked.capacity
         if seat_left and seats.take_seat(
             connection, seminar_id, override_capacity=override_capacity
         ):
             status = Status.CONFIRMED
-        elif locked.waitlist_enabled or by_organizer:
+        elif may_wait:
             status = Status.WAITING
         else:
             return SignupOutcome(Outcome.FULL)
@@ -133,6 +138,13 @@ def sign_up(
             return SignupOutcome(Outcome.SEATED, registration.id, token)
         outbox.queue_for_registration("waiting", registration, connection=connection)
         return SignupOutcome(Outcome.WAITING, registration.id, token, locked.in_line + 1)
+
+
+def _closed(locked: Row, now: datetime, *, by_organizer: bool) -> bool:
+    """A cancelled seminar takes nobody; organisers may add people outside the window."""
+    if locked.status == SeminarStatus.CANCELLED:
+        return True
+    return not by_organizer and registration_phase(locked, now) != "open"
 
 
 @contextmanager

@@ -201,11 +201,11 @@ def _public_states(audit: Audit, fx: Fixtures) -> None:
     audit.visit(f"/seminars/{OPEN_SEMINAR}")
     audit.page.fill("#name", "Per Öberg")
     audit.page.fill("#email", "per.oberg@example.org")
-    audit.submit("#signup form", "attendee page after signing up")
+    audit.submit("#signup form", "check your email, after signing up")
     audit.visit(f"/seminars/{OPEN_SEMINAR}")
     audit.page.fill("#name", "Per Öberg")
     audit.page.fill("#email", "PER.OBERG@example.org")
-    audit.submit("#signup form", "signed up already: link sent")
+    audit.submit("#signup form", "check your email, signed up already")
 
     audit.visit(f"/r/{fx.confirmed_token}", "attendee page, confirmed")
     audit.page.fill("#name", "")

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
@@ -159,8 +160,15 @@ _CHANGED = signup.SignupOutcome(signup.Outcome.CHANGED)
 # What a bot that filled in the honeypot is told: what an accepted signup is told.
 _PRETENDED = signup.SignupOutcome(signup.Outcome.ALREADY_REGISTERED)
 
+# Where the address goes in a cached "check your email" page. NUL never occurs in text.
+ADDRESS_HOLE = "\x00address\x00"
+# Signups the seminar takes, all answered with one page (`check_email_page`).
+ACCEPTED = (signup.Outcome.SEATED, signup.Outcome.WAITING, signup.Outcome.ALREADY_REGISTERED)
 PROBLEMS = {
-    signup.Outcome.FULL: _l("The seminar is fully booked."),
+    signup.Outcome.FULL: _l(
+        "The seminar is fully booked. If you have signed up already, your registration "
+        "stands: the link to it is in the email you got then."
+    ),
     signup.Outcome.CLOSED: _l("Registration for this seminar is closed."),
     # Changed again while this person's form was checked once more.
     signup.Outcome.CHANGED: _l(
@@ -180,7 +188,7 @@ def register(slug: str):
     if outcome is not None and outcome.kind == signup.Outcome.CHANGED:
         state = _page_state_or_404(slug, fresh=True)
         form, outcome = _check_and_sign_up(state, fresh=True)
-    return _answer(state.id, form, outcome)
+    return _answer(state, form, outcome)
 
 
 def _check_and_sign_up(state, *, fresh: bool) -> tuple[SignupForm, signup.SignupOutcome | None]:
@@ -205,16 +213,30 @@ def _check_and_sign_up(state, *, fresh: bool) -> tuple[SignupForm, signup.Signup
     return form, outcome
 
 
-def _answer(seminar_id: int, form: SignupForm, outcome: signup.SignupOutcome | None):
+def _answer(state, form: SignupForm, outcome: signup.SignupOutcome | None):
+    """The response says nothing about who is registered (DESIGN guarantee 5): a new seat,
+    a place in line and an address registered already all get the same page, and closed
+    or full is the same refusal for everyone. What the person has is in the email."""
     if outcome is None:
-        return _seminar_page(seminar_id, form), 422
-    if outcome.registered:
-        return redirect(url_for("public.manage", token=outcome.token), 303)
-    if outcome.kind == signup.Outcome.ALREADY_REGISTERED:
-        with database.reading():
-            seminar = db.session.get(Seminar, seminar_id)
-            return render_template("public/link_sent.html", seminar=seminar, email=form.email.data)
-    return _seminar_page(seminar_id, form, problem=str(PROBLEMS[outcome.kind])), 409
+        return _seminar_page(state.id, form), 422
+    if outcome.kind in ACCEPTED:
+        return check_email_page(state, form.email.data)
+    return _seminar_page(state.id, form, problem=str(PROBLEMS[outcome.kind])), 409
+
+
+def check_email_page(state, email: str) -> str:
+    """The "check your email" page: where the email about a signup went, and what to do
+    if none comes. The same page for every signup the seminar took, rendered once per
+    version of the seminar's page (`state`, see pagecache.py) with a hole for the address."""
+    key = ("check email", state.id, state.content_version, current_language())
+    page = pagecache.seminar_pages().rendered(key, lambda: _render_check_email(state.id))
+    return page.replace(ADDRESS_HOLE, str(escape(email)))
+
+
+def _render_check_email(seminar_id: int) -> str:
+    with database.reading():
+        seminar = db.session.get(Seminar, seminar_id)
+        return render_template("public/check_email.html", seminar=seminar, email=ADDRESS_HOLE)
 
 
 @bp.get("/seminars/<slug>.ics")
