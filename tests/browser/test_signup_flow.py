@@ -22,7 +22,14 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.models import Registration, Seminar, Status
 from seminars.text import email_key
-from tests.browser.conftest import DESKTOP, FULL_SEMINAR, OPEN_SEMINAR, PHONE, SENSITIVE_SEMINAR
+from tests.browser.conftest import (
+    DESKTOP,
+    FULL_SEMINAR,
+    OPEN_SEMINAR,
+    PHONE,
+    SCREENSHOTS,
+    SENSITIVE_SEMINAR,
+)
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "seminars/translations/sv/LC_MESSAGES/messages.mo"
 MANAGE_URL = re.compile(r"/r/[A-Za-z0-9_-]{20,}$")
@@ -315,3 +322,44 @@ def test_no_horizontal_scroll_at_320_pixels(live_server, browser, locale):
     tour(live_server, page, visit)
     context.close()
     assert too_wide == {}
+
+
+@pytest.mark.parametrize(
+    ("device", "locale", "language"),
+    [
+        (PHONE, "sv-SE", "sv"),
+        (PHONE, "en-GB", "en"),
+        (DESKTOP, "sv-SE", "sv"),
+        (DESKTOP, "en-GB", "en"),
+    ],
+    ids=["phone-sv", "phone-en", "desktop-sv", "desktop-en"],
+)
+def test_a_name_with_a_right_to_left_override_is_refused_next_to_the_field(
+    live_server, browser, screenshot, device, locale, language
+):
+    context = browser.new_context(locale=locale, **device)
+    page = context.new_page()
+    disguised = "Anna \u202edniL"  # shows as "Anna Lind"
+    page.goto(f"{live_server.url}/seminars/{OPEN_SEMINAR}")
+    fill_signup(page, disguised, "anna.lind@example.org", "Vision")
+    submit_signup(page)
+
+    error = page.locator("#name-error")
+    assert error.is_visible()
+    if language == "en":
+        assert error.inner_text().startswith("This contains invisible characters")
+    elif message := swedish(
+        "This contains invisible characters that change how text is shown, such as a "
+        "text-direction mark. Type it again without them."
+    ):
+        assert error.inner_text() == message
+    assert page.locator("#name").get_attribute("aria-invalid") == "true"
+    assert page.locator(".error-summary a[href='#name']").count() == 1
+    assert page.input_value("#email") == "anna.lind@example.org"
+    kind = "phone" if device is PHONE else "desktop"
+    screenshot(page, f"signup-refused-name-{kind}-{language}")
+    # The form alone too: on a phone the whole page is many screens long.
+    page.locator("#signup form").screenshot(
+        path=str(SCREENSHOTS / f"signup-refused-name-form-{kind}-{language}.png")
+    )
+    context.close()

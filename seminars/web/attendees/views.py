@@ -78,6 +78,9 @@ PROBLEMS = {
     ),
     importing.Problem.TOO_LONG: _l("Too long"),
     importing.Problem.CONTROL_CHARACTERS: _l("Contains characters that cannot be used"),
+    importing.Problem.INVISIBLE_CHARACTERS: _l(
+        "The name or organisation contains invisible characters that change how text is shown"
+    ),
 }
 ACTION_LABELS = {
     "created": _l("Created the seminar"),

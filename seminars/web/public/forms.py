@@ -15,7 +15,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from seminars.models import Question, QuestionKind, Registration, Seminar
 from seminars.signup import Attendee
-from seminars.web.fields import multi_line, no_control_characters, one_line, valid_email
+from seminars.web.fields import (
+    multi_line,
+    no_control_characters,
+    no_invisible_characters,
+    one_line,
+    valid_email,
+)
 
 
 @dataclass(frozen=True)
@@ -89,13 +95,18 @@ class AttendeeDetailsForm(FlaskForm):
 
     name = StringField(
         _l("Name"),
-        [DataRequired(_l("Enter your name.")), Length(max=200), no_control_characters],
+        [
+            DataRequired(_l("Enter your name.")),
+            Length(max=200),
+            no_control_characters,
+            no_invisible_characters,
+        ],
         filters=[one_line],
         render_kw={"autocomplete": "name"},
     )
     organization = StringField(
         _l("Organisation"),
-        [Optional(), Length(max=200), no_control_characters],
+        [Optional(), Length(max=200), no_control_characters, no_invisible_characters],
         filters=[one_line],
         render_kw={"autocomplete": "organization"},
     )
