@@ -44,8 +44,8 @@ format: setup
 
 # After adding or changing UI text: refresh the catalogues, then translate the new entries.
 translations-update: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o seminars/translations/messages.pot .
-	$(BIN)/pybabel update -i seminars/translations/messages.pot -d seminars/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --no-wrap -o seminars/translations/messages.pot .
+	$(BIN)/pybabel update -i seminars/translations/messages.pot -d seminars/translations --no-fuzzy-matching --no-wrap --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3*

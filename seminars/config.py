@@ -34,6 +34,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "seminarier@localhost"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # The mailbox bounces go to, read by the worker: imaps://user:password@host/INBOX.
+        "BOUNCE_IMAP_URL": os.environ.get("BOUNCE_IMAP_URL", ""),
         "PROXY_FIX": _flag("PROXY_FIX"),
         # Unset: rate limits on (off in tests). RATELIMIT_ENABLED=0 for a load test from one
         # address, or when the reverse proxy enforces the limits.

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import current_app
 
 from seminars.extensions import db
-from seminars.mail import delivery, reminders
+from seminars.mail import bounces, delivery, reminders
 from seminars.models import utcnow
 from seminars.organising import purge
 
@@ -20,6 +20,8 @@ class PassSummary:
     delivery: delivery.DeliveryReport = field(default_factory=delivery.DeliveryReport)
     # Registrations anonymised by the daily purge, or None when it was not due this pass.
     purged: int | None = None
+    # Addresses found not to work in the bounce mailbox, or None when it was not read.
+    bounced: int | None = None
 
     @property
     def anything_happened(self) -> bool:
@@ -30,6 +32,7 @@ class PassSummary:
             or self.attendance_checks.missed
             or self.delivery.claimed
             or self.purged
+            or self.bounced
         )
 
     def line(self) -> str:
@@ -41,12 +44,13 @@ class PassSummary:
             f"mail sent {sent.sent}, retrying {sent.retrying}, failed {sent.failed}, "
             f"not sent {sent.missed}"
             + (f"; purge anonymised {self.purged}" if self.purged is not None else "")
+            + (f"; bounces read {self.bounced}" if self.bounced is not None else "")
         )
 
 
 def run_pass(now: datetime | None = None) -> PassSummary:
-    """Queue due reminders and attendance checks, purge once a day, then send batches until
-    none is left."""
+    """Queue due reminders and attendance checks, purge once a day, read the bounce mailbox
+    (when there is one) at most once a minute, then send batches until none is left."""
     now = now or utcnow()
     summary = PassSummary(
         reminders=reminders.queue_due_reminders(now),
@@ -57,6 +61,7 @@ def run_pass(now: datetime | None = None) -> PassSummary:
     if purge_run is not None:
         summary.purged = purge_run.registrations_anonymised
     db.session.commit()
+    summary.bounced = bounces.poll_if_due(db.engine.connect)
     batch_size = current_app.config["OUTBOX_BATCH_SIZE"]
     while True:
         report = delivery.deliver_pending(batch_size=batch_size)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from seminars.extensions import db
-from seminars.mail import delivery, devmail
+from seminars.mail import delivery, devmail, smtp
 from seminars.mail import queue as outbox
 from seminars.models import (
     Organization,
@@ -171,7 +173,9 @@ def test_an_outage_never_turns_mail_into_failed(app, seminar, smtp_server):
     assert row.attempts == app.config["OUTBOX_MAX_ATTEMPTS"] + 2
 
 
-def test_a_refused_message_is_retried_then_marked_failed(app, seminar):
+def test_a_refused_message_ends_up_failed_with_the_servers_answer(app, seminar):
+    """A 550 is permanent: failed at the first try (tests/test_bounces.py checks "at once")."""
+
     class Refuse:
         async def handle_RCPT(self, server, session, envelope, address, options):
             return "550 No such user"
@@ -241,8 +245,6 @@ def test_english_attendee_gets_english_mail_with_english_dates(seminar, smtp_ser
 
 
 def test_confirmation_carries_a_check_in_qr_code_for_the_door(app, seminar, smtp_server):
-    if delivery.CHECK_IN_ENDPOINT not in app.view_functions:
-        pytest.skip("this build has no door check-in")
     registration = sign_up(seminar, "a@example.org")
     delivery.deliver_pending()
     [mail] = smtp_server.messages()
@@ -408,7 +410,7 @@ def test_no_transaction_is_open_while_the_mail_server_answers(seminar, smtp_serv
     sign_up(seminar, "a@example.org")
     sign_up(seminar, "b@example.org")
     seen = []
-    connect = delivery.TimeoutConnection.__enter__
+    connect = smtp.Connection.open
 
     def connecting(self):
         seen.append(db.session().in_transaction())
@@ -419,6 +421,94 @@ def test_no_transaction_is_open_while_the_mail_server_answers(seminar, smtp_serv
                 other.commit()
         return connect(self)
 
-    monkeypatch.setattr(delivery.TimeoutConnection, "__enter__", connecting)
+    monkeypatch.setattr(smtp.Connection, "open", connecting)
     assert delivery.deliver_pending().sent == 2
     assert seen == [False]
+
+
+def test_development_mailbox_shows_the_html_part_in_a_frame_where_nothing_runs(
+    database_url, tmp_path
+):
+    directory = tmp_path / "mailbox"
+    port = LocalSMTPServer().port
+    controller = Controller(devmail.MailboxHandler(directory), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings = {**mail_settings(LocalSMTPServer(port)), "DEV_MAILBOX": True}
+    app = make_app(database_url, DEV_MAILBOX_DIR=str(directory), **settings)
+    try:
+        with app.app_context():
+            db.create_all()
+            seminar = Seminar(
+                slug="tillit",
+                title="Tillit <i>i</i> praktiken",
+                organization=Organization(slug="ofr", name="OFR"),
+                starts_at=STARTS,
+                ends_at=STARTS + timedelta(hours=2),
+                capacity=5,
+                status=SeminarStatus.PUBLISHED,
+            )
+            db.session.add(seminar)
+            db.session.commit()
+            sign_up(seminar, "asa@example.org", name="Åsa <script>alert(1)</script>")
+            assert delivery.deliver_pending().sent == 1
+            [stored] = list(directory.glob("*.eml"))
+            client = app.test_client()
+
+            page = client.get(f"/dev/mailbox/{stored.name}").get_data(as_text=True)
+            frame = f'src="/dev/mailbox/{stored.name}/html"'
+            assert frame in page and "<iframe" in page and " sandbox " in page
+
+            html = client.get(f"/dev/mailbox/{stored.name}/html")
+            policy = html.headers["Content-Security-Policy"]
+            assert "default-src 'none'" in policy and "sandbox" in policy
+            assert "script-src" not in policy  # falls back to 'none': no script runs
+            body = html.get_data(as_text=True)
+            assert "Åsa &lt;script&gt;" in body and "<script>" not in body
+            # The check-in QR code, an inline part of the mail, shows from this site.
+            [image_path] = [
+                part.split('"')[0] for part in body.split('src="')[1:] if "/images/" in part
+            ]
+            image = client.get(image_path)
+            assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+            db.session.remove()
+            db.drop_all()
+    finally:
+        controller.stop()
+
+
+def test_a_worker_sending_for_longer_than_its_lease_keeps_its_rows(app, seminar, monkeypatch):
+    """The lease is renewed while the batch is sent: another worker finds nothing to take
+    back, however slow the mail server."""
+
+    class SlowServer(LocalSMTPServer):
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(0.2)
+            return await super().handle_DATA(server, session, envelope)
+
+    slow = SlowServer()
+    slow.start()
+    monkeypatch.setattr(delivery, "LEASE", timedelta(seconds=0.6))
+    app.extensions["mail"].port = slow.port
+    for number in range(8):
+        sign_up(seminar, f"p{number}@example.org")
+    taken_back = []
+
+    def other_worker():
+        with app.app_context():
+            for _ in range(8):
+                time.sleep(0.2)
+                taken_back.append(delivery.release_stale_claims(datetime.now(UTC)))
+                db.session.commit()
+            db.session.remove()
+
+    try:
+        other = threading.Thread(target=other_worker)
+        other.start()
+        report = delivery.deliver_pending()  # 8 mails at 0.2 s: longer than the lease
+        other.join(timeout=30)
+    finally:
+        slow.stop()
+
+    assert report.sent == 8
+    assert taken_back == [0] * 8
+    assert len(slow.envelopes) == 8

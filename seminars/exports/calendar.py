@@ -1,11 +1,13 @@
-"""Calendar files (.ics) for one seminar or all upcoming ones, built with `icalendar`."""
+"""Calendar files (.ics) for one seminar or all upcoming ones, and an organisation's
+subscribable feed, built with `icalendar`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from seminars.models import Seminar, SeminarStatus, utcnow
 
@@ -53,4 +55,30 @@ def calendar_for(
         calendar.add("x-wr-calname", name)
     for seminar, url in pairs:
         calendar.add_component(_event(seminar, base_url, url))
+    return calendar.to_ical()
+
+
+# How often a subscribed calendar should fetch the feed again (RFC 7986 REFRESH-INTERVAL;
+# X-PUBLISHED-TTL for Outlook and older Apple clients).
+FEED_REFRESH = timedelta(hours=1)
+
+
+def feed_for(seminars: Iterable[tuple[Seminar, str]], base_url: str, *, name: str) -> bytes:
+    """A subscribable calendar: every event under its stable UID, cancelled ones kept and
+    marked STATUS:CANCELLED so subscribers see the cancellation instead of a vanished event.
+    Always METHOD:PUBLISH, even when the only seminar in it is cancelled."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Seminars//seminars//SV")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    refresh = vDuration(FEED_REFRESH)
+    refresh.params["value"] = "DURATION"
+    calendar.add("refresh-interval", refresh)
+    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
+    for seminar, url in seminars:
+        event = _event(seminar, base_url, url)
+        event.add("last-modified", seminar.updated_at)
+        calendar.add_component(event)
     return calendar.to_ical()

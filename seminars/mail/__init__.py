@@ -1,4 +1,8 @@
-"""Email: queued as outbox rows in the transaction that causes them (`queue`), rendered
-(`render`) and built (`message`) by the worker, delivered with claim → send → mark
-(`delivery`); reminders become outbox rows when due (`reminders`); `devmail` is the local
-SMTP server of `make run`."""
+"""Email, from the change that causes it to the attendee's inbox.
+
+`queue`: outbox rows, written in the transaction that causes them. `render` turns a row into
+an `Email` from its `context` (what the templates see), `body` (text and HTML) and
+`attachments` (calendar file, check-in QR code); `message` builds the MIME message and
+`smtp` sends it; `delivery` runs claim → send → mark under a renewed lease; `bounces` marks
+addresses that do not work (permanent refusals, bounces read over IMAP); `reminders` queues
+what has become due; `devmail` is the local SMTP server of `make run`."""

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from pathlib import Path
 
+from aiosmtpd import handlers
 from flask import Flask
 
 MAIL_NAME = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9]+\.eml$")
@@ -48,6 +49,11 @@ def parse(content: bytes) -> EmailMessage:
 
 def text_part(message: EmailMessage) -> str:
     body = message.get_body(preferencelist=("plain",))
+    return body.get_content() if body is not None else ""
+
+
+def html_part(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("html",))
     return body.get_content() if body is not None else ""
 
 
@@ -87,6 +93,17 @@ class StoredMail:
     @property
     def text(self) -> str:
         return text_part(self.message)
+
+    @property
+    def html(self) -> str:
+        return html_part(self.message)
+
+    def image(self, content_id: str) -> bytes | None:
+        """An inline image of the HTML part, by its Content-ID."""
+        for part in self.message.walk():
+            if str(part.get("Content-ID", "")).strip("<>") == content_id:
+                return part.get_payload(decode=True)
+        return None
 
 
 def _attachments(message: EmailMessage) -> list[Attachment]:
@@ -143,15 +160,17 @@ def summary(message: EmailMessage) -> str:
     )
 
 
-class MailboxHandler:
-    """aiosmtpd handler: keep each mail and echo it."""
+class MailboxHandler(handlers.Message):
+    """aiosmtpd's Message handler, which adds the envelope to each mail (X-Peer, X-MailFrom,
+    X-RcptTo: the return path shows there); this one keeps each mail and echoes it."""
 
     def __init__(self, directory: Path, echo: Callable[[str], None] | None = None):
+        super().__init__()
         self.directory = directory
         self.echo = echo
 
-    async def handle_DATA(self, server, session, envelope) -> str:
-        path = store(self.directory, envelope.content)
+    def handle_message(self, message: Message) -> None:
+        content = message.as_bytes()
+        path = store(self.directory, content)
         if self.echo is not None:
-            self.echo(summary(parse(envelope.content)) + f"(saved as {path})\n")
-        return "250 Message accepted for delivery"
+            self.echo(summary(parse(content)) + f"(saved as {path})\n")

@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Row,
+    Select,
+    String,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from seminars.extensions import db
 from seminars.models import OutboxMessage, OutboxStatus, Registration, utcnow
+from seminars.models.types import UTCDateTime
 
 
 @cache
@@ -96,32 +109,44 @@ def queue(
 
 def queue_for_registrations(
     kind: str,
-    registrations: list[Registration],
+    registrations: Select,
     *,
     dedupe_prefix: str,
     context: dict | None = None,
     status: OutboxStatus = OutboxStatus.PENDING,
 ) -> int:
-    """Queue one email of a kind to many attendees in one statement (reminders to a whole
-    seminar), keyed `<dedupe_prefix><registration id>`; returns how many were new."""
-    if not registrations:
-        return 0
-    return _insert(
-        [
-            _row(
-                kind,
-                f"{dedupe_prefix}{registration.id}",
-                registration.email,
-                registration.name,
-                registration.language,
-                seminar_id=registration.seminar_id,
-                registration_id=registration.id,
-                context=context,
-                status=status,
-            )
-            for registration in registrations
-        ]
+    """Queue one email of a kind to every registration `registrations` selects (reminders to
+    a whole seminar), keyed `<dedupe_prefix><registration id>`; returns how many were new.
+
+    One INSERT … SELECT: the attendees never travel to Python and back, which for 10,000
+    reminders was most of the time spent queueing them."""
+    table = OutboxMessage.__table__
+    now = utcnow()
+    columns = {
+        "dedupe_key": literal(dedupe_prefix) + cast(Registration.id, String),
+        "kind": literal(kind),
+        "to_email": Registration.email,
+        "to_name": Registration.name,
+        "language": Registration.language,
+        "seminar_id": Registration.seminar_id,
+        "registration_id": Registration.id,
+        "context": literal(context or {}, JSON),
+        "subject": literal(""),
+        "status": literal(str(status)),
+        "attempts": literal(0),
+        "last_error": literal(""),
+        "next_attempt_at": literal(now, UTCDateTime),
+        "created_at": literal(now, UTCDateTime),
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .from_select(list(columns), registrations.with_only_columns(*columns.values()))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
     )
+    return len(db.session.execute(statement).all())
 
 
 def queue_for_registration(
@@ -129,14 +154,17 @@ def queue_for_registration(
     registration: Registration | Row,
     *,
     dedupe_suffix: str = "",
+    dedupe_key: str | None = None,
     context: dict | None = None,
     status: OutboxStatus = OutboxStatus.PENDING,
     connection: Connection | None = None,
 ) -> bool:
-    """Queue an email about one registration, to its attendee, in their language.
+    """Queue an email about one registration, to its attendee, in their language; returns
+    False when an email with its dedupe key already exists.
 
+    The key is `<kind>:<registration id>[:<dedupe_suffix>]` unless `dedupe_key` gives it.
     `registration` may be a plain row with its id, seminar_id, email, name and language."""
-    key = f"{kind}:{registration.id}" + (f":{dedupe_suffix}" if dedupe_suffix else "")
+    key = dedupe_key or f"{kind}:{registration.id}" + (f":{dedupe_suffix}" if dedupe_suffix else "")
     return queue(
         kind,
         dedupe_key=key,
@@ -152,7 +180,9 @@ def queue_for_registration(
 
 
 def forget_recipient(registration: Registration) -> None:
-    """Drop unsent mail to an anonymised attendee and blank the address on the sent ones."""
+    """Drop unsent mail to an anonymised attendee and blank the address on the sent ones
+    (and on the record that it did not work)."""
+    registration.undeliverable_email = ""
     db.session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.registration_id == registration.id,

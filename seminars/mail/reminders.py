@@ -78,7 +78,7 @@ def _queue_due(
         query = query.where(Registration.attendance_answer.is_(None))
     queued = outbox.queue_for_registrations(
         kind,
-        list(db.session.scalars(query.order_by(Registration.id))),
+        query.order_by(Registration.id),
         dedupe_prefix=dedupe_prefix,
         context=context,
         status=status,

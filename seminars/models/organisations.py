@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seminars.extensions import db
@@ -27,6 +27,9 @@ class Organization(db.Model):
     website: Mapped[str] = mapped_column(String(300), default="")
     # Days after a seminar before attendee data is anonymised (DESIGN guarantee 8).
     retention_days: Mapped[int] = mapped_column(default=90)
+    # Origins (`https://host[:port]`) whose pages may frame this organisation's embedded
+    # signup and list (CSP frame-ancestors); see seminars/organising/embedding.py.
+    embed_origins: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

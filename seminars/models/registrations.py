@@ -65,5 +65,13 @@ class Registration(db.Model):
     attendance_answer: Mapped[str | None] = mapped_column(String(10))
     added_by_organizer: Mapped[bool] = mapped_column(default=False)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The address a mail server refused for good or bounced; the warning ends when the
+    # address is corrected.
+    undeliverable_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
     seminar: Mapped[Seminar] = relationship()
+
+    @property
+    def address_undeliverable(self) -> bool:
+        """Mail to this person's current address cannot be delivered."""
+        return bool(self.undeliverable_email) and self.undeliverable_email == self.email

@@ -38,18 +38,6 @@ def _registrations(seminar: Seminar, statuses: tuple[Status, ...]) -> list[Regis
     )
 
 
-def _tell(kind: str, registration: Registration, dedupe_key: str) -> bool:
-    return outbox.queue(
-        kind,
-        dedupe_key=dedupe_key,
-        to_email=registration.email,
-        to_name=registration.name,
-        language=registration.language,
-        seminar_id=registration.seminar_id,
-        registration_id=registration.id,
-    )
-
-
 def seminar_changed(seminar: Seminar, *, notify: bool) -> int:
     """The time or place changed: new calendar sequence, and (if asked) an email to everyone
     with a seat or in line. Returns how many emails were queued."""
@@ -57,7 +45,11 @@ def seminar_changed(seminar: Seminar, *, notify: bool) -> int:
     if not notify:
         return 0
     return sum(
-        _tell("seminar_changed", registration, f"seminar_changed:{sequence}:{registration.id}")
+        outbox.queue_for_registration(
+            "seminar_changed",
+            registration,
+            dedupe_key=f"seminar_changed:{sequence}:{registration.id}",
+        )
         for registration in _registrations(seminar, (Status.CONFIRMED, Status.WAITING))
     )
 
@@ -72,6 +64,6 @@ def cancel_seminar(seminar: Seminar, message: str) -> int:
     db.session.flush()
     _raise_sequence(seminar)
     return sum(
-        _tell("seminar_cancelled", registration, f"seminar_cancelled:{registration.id}")
+        outbox.queue_for_registration("seminar_cancelled", registration)
         for registration in _registrations(seminar, (Status.CONFIRMED, Status.WAITING))
     )

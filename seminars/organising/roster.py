@@ -465,14 +465,10 @@ def send_message(
     )
     db.session.flush()
     for registration in recipients:
-        outbox.queue(
+        outbox.queue_for_registration(
             "message",
+            registration,
             dedupe_key=f"message:{event.id}:{registration.id}",
-            to_email=registration.email,
-            to_name=registration.name,
-            language=registration.language,
-            seminar_id=seminar.id,
-            registration_id=registration.id,
             context={"subject": subject, "body": body},
         )
     return len(recipients)

@@ -54,6 +54,12 @@ class SignupOutcome:
         """Whether this signup made a registration (a seat or a place in line)."""
         return self.kind in (Outcome.SEATED, Outcome.WAITING)
 
+    @property
+    def accepted(self) -> bool:
+        """Whether the seminar took the signup: a registration made, or the address holds
+        one already. A public answer must not tell these apart (DESIGN guarantee 5)."""
+        return self.registered or self.kind == Outcome.ALREADY_REGISTERED
+
 
 def sign_up(
     seminar_id: int,

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         attendees,
         auth,
         devmail,
+        embed,
         errors,
         organizer,
         pagecache,
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     pagecache.init_app(app)
     public.init_app(app)
+    embed.init_app(app)
     auth.init_app(app)
     organizer.init_app(app)
     admin.init_app(app)

@@ -14,8 +14,10 @@ LANGUAGES = ("sv", "en")
 
 
 def select_locale() -> str:
-    """The language chosen with the switch, else the browser's, else Swedish."""
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    """The language chosen with the switch, else the browser's, else Swedish. An embedded
+    page gets no cookie of ours in another site's frame: the framing site says `?lang=`."""
+    chosen = request.args.get("lang") if request.blueprint == "embed" else None
+    chosen = chosen or request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES, default="sv")

@@ -4,29 +4,40 @@ and the refusal to run in production with the development SECRET_KEY."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 from seminars.config import DEFAULT_SECRET_KEY
 from seminars.extensions import limiter
 
-# No 'unsafe-inline': templates carry no inline scripts or style attributes
-# (tests/test_security.py scans them), so injected markup cannot run or restyle the page.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "img-src 'self' data:",
-        "style-src 'self'",
-        "script-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ]
-)
+
+def content_security_policy(frame_ancestors: str = "'none'") -> str:
+    # No 'unsafe-inline': templates carry no inline scripts or style attributes
+    # (tests/test_security.py scans them), so injected markup cannot run or restyle the page.
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "img-src 'self' data:",
+            "style-src 'self'",
+            "script-src 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {frame_ancestors}",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ]
+    )
+
+
+# Every page but the embedded ones: no other site may frame it (clickjacking).
+CONTENT_SECURITY_POLICY = content_security_policy()
 # Pages whose URL carries a secret token: the attendee's manage link, a password reset.
 TOKEN_PATHS = ("/r/", "/password/reset/")
+# Pages that show people's names, addresses and consented health answers, or sign-in forms:
+# never stored by a browser or proxy cache, never in a search engine.
+PRIVATE_PATHS = ("/organizer", "/r/", "/login", "/logout", "/password/", "/dev/")
+PRIVATE_HEADERS = (("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex, nofollow"))
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # Set by Procfile.dev for every local process, so the worker and the dev mailbox start
@@ -78,6 +89,19 @@ def login_rate_limit(view: Callable) -> Callable:
     return per_account(per_ip(view))
 
 
+def allow_framing_by(origins: Iterable[str]) -> None:
+    """Let this response be framed by these origins (validated `https://host[:port]`, see
+    organising/embedding.py) and by this site, instead of by no one. For the embedded
+    signup and list only: every other page keeps frame-ancestors 'none' and X-Frame-Options
+    DENY."""
+    g.frame_ancestors = ("'self'", *origins)
+
+
+@lru_cache(maxsize=256)
+def _framed_policy(ancestors: tuple[str, ...]) -> str:
+    return content_security_policy(" ".join(ancestors))
+
+
 def init_app(app: Flask) -> None:
     refuse_default_secret_key(app)
     # Tests sign up many times from one address; the rate-limit tests switch limits back on.
@@ -108,8 +132,16 @@ def init_app(app: Flask) -> None:
         # or sit in a cache.
         if request.path.startswith(TOKEN_PATHS):
             headers["Referrer-Policy"] = "no-referrer"
-            headers["Cache-Control"] = "no-store"
+        if request.path.startswith(PRIVATE_PATHS):
+            for name, value in PRIVATE_HEADERS:
+                headers[name] = value
         # Those a view set itself stay; one pass instead of a lookup per header.
         present = {name.lower() for name, _value in headers}
+        ancestors = g.get("frame_ancestors")
+        if ancestors is not None:
+            # X-Frame-Options knows no list of sites; browsers that read frame-ancestors
+            # ignore it anyway, and DENY would block the allowed ones in the others.
+            headers["Content-Security-Policy"] = _framed_policy(ancestors)
+            present |= {"content-security-policy", "x-frame-options"}
         headers.extend([(n, v) for n, v in every_response if n.lower() not in present])
         return response

@@ -45,6 +45,8 @@ NOT_PAGES = {
     "public.seminar_ics",
     "public.healthz",
     "public.choose_language",
+    "organisations.calendar_feed",
+    "organisations.atom_feed",
     "exports.csv_file",
     "exports.xlsx_file",
 }
@@ -220,6 +222,15 @@ def _public_states(audit: Audit, fx: Fixtures) -> None:
     audit.visit(f"/r/{fx.deletable_token}/delete")
     audit.submit("main form", "own data deleted")
 
+    audit.visit(f"/o/{fx.org_slug}", "organisation page")
+    audit.visit(f"/embed/o/{fx.org_slug}", "embedded list")
+    audit.visit(f"/embed/seminars/{SENSITIVE_SEMINAR}", "embedded signup with health questions")
+    audit.page.fill("#email", "not-an-address")
+    audit.submit("#signup form", "embedded signup with errors")
+    audit.page.fill("#name", "Eva Lund")
+    audit.page.fill("#email", "eva.lund@example.org")
+    audit.submit("#signup form", "embedded signup: check your email")
+
     audit.visit("/privacy", "privacy notices")
     audit.visit(f"/privacy/{fx.org_slug}", "privacy notice")
     audit.visit("/accessibility", "accessibility statement")
@@ -282,6 +293,10 @@ def _organizer_states(audit: Audit, fx: Fixtures) -> None:
     audit.visit(f"{seminar}/exports/", "exports")
     for page in ("list", "badges", "catering"):
         audit.visit(f"{seminar}/exports/{page}", f"print page: {page}")
+
+    audit.visit(f"/organizer/organizations/{fx.organization_id}/embed", "your website")
+    audit.page.fill("#origins", "http://www.example.org/sida")
+    audit.submit("main form", "your website with errors")
 
     audit.visit("/organizer/admin/", "administration")
     audit.visit("/organizer/admin/organizations/new", "new organisation")

@@ -99,6 +99,7 @@ ACTION_LABELS = {
     "check_in_undone": _l("Undid a check-in"),
     "messaged": _l("Sent a message"),
     "resent": _l("Sent a failed email again"),
+    "embed_origins_changed": _l("Changed the websites that may embed the signup"),
 }
 
 

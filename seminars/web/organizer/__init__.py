@@ -1,9 +1,11 @@
-"""The organiser area: the dashboard and the seminar editor."""
+"""The organiser area: the dashboard, the seminar editor, and the organisation's website
+(embedding and feeds)."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from seminars.web.organizer import views
+    from seminars.web.organizer import embedding, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(embedding.bp)

@@ -37,7 +37,9 @@ class AskedQuestion:
     sensitive: bool
 
     @classmethod
-    def of(cls, question: Question) -> AskedQuestion:
+    def of(cls, question: Question | AskedQuestion) -> AskedQuestion:
+        if isinstance(question, AskedQuestion):
+            return question
         return cls(
             id=question.id,
             text=question.text,
@@ -144,7 +146,10 @@ class AttendeeDetailsForm(FlaskForm):
 
     @classmethod
     def for_version(
-        cls, seminar_id: int, content_version: int, load: Callable[[], list[AskedQuestion]]
+        cls,
+        seminar_id: int,
+        content_version: int,
+        load: Callable[[], list[Question] | list[AskedQuestion]],
     ):
         """The form class of a seminar's questions at `content_version` (see pagecache.py),
         built once per worker: a public signup need not read or rebuild its questions.
@@ -156,7 +161,7 @@ class AttendeeDetailsForm(FlaskForm):
         with lock:
             form_class = classes.get(key)
         if form_class is None:
-            form_class = cls._with_questions(load())
+            form_class = cls._with_questions([AskedQuestion.of(q) for q in load()])
             with lock:
                 classes[key] = form_class
         return form_class

@@ -104,11 +104,7 @@ def _seminar_page(seminar_id: int, form: SignupForm | None = None, *, problem: s
         now = utcnow()
         registration_open = seminar.registration_open_at(now)
         if form is None and registration_open:
-            form = _signup_form(
-                seminar.id,
-                seminar.content_version,
-                lambda: [AskedQuestion.of(q) for q in seminar.questions],
-            )
+            form = _signup_form(seminar.id, seminar.content_version, lambda: seminar.questions)
         return render_template(
             "public/seminar.html",
             seminar=seminar,
@@ -120,7 +116,7 @@ def _seminar_page(seminar_id: int, form: SignupForm | None = None, *, problem: s
 
 
 def _signup_form(
-    seminar_id: int, content_version: int, questions: Callable[[], list[AskedQuestion]]
+    seminar_id: int, content_version: int, questions: Callable[[], list]
 ) -> SignupForm:
     return SignupForm.for_version(seminar_id, content_version, questions)()
 
@@ -162,8 +158,6 @@ _PRETENDED = signup.SignupOutcome(signup.Outcome.ALREADY_REGISTERED)
 
 # Where the address goes in a cached "check your email" page. NUL never occurs in text.
 ADDRESS_HOLE = "\x00address\x00"
-# Signups the seminar takes, all answered with one page (`check_email_page`).
-ACCEPTED = (signup.Outcome.SEATED, signup.Outcome.WAITING, signup.Outcome.ALREADY_REGISTERED)
 PROBLEMS = {
     signup.Outcome.FULL: _l(
         "The seminar is fully booked. If you have signed up already, your registration "
@@ -219,7 +213,7 @@ def _answer(state, form: SignupForm, outcome: signup.SignupOutcome | None):
     or full is the same refusal for everyone. What the person has is in the email."""
     if outcome is None:
         return _seminar_page(state.id, form), 422
-    if outcome.kind in ACCEPTED:
+    if outcome.accepted:
         return check_email_page(state, form.email.data)
     return _seminar_page(state.id, form, problem=str(PROBLEMS[outcome.kind])), 409
 

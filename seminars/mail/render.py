@@ -1,0 +1,169 @@
+"""One outbox row becomes one `Email`, in its recipient's language.
+
+Rendering happens just before sending, so the attendee's manage-link token never sits in the
+database. A `Batch` holds what the emails of one batch share: a reminder run sends the same
+calendar file, the same formatted times and the same broadcast text to everyone.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import force_locale
+
+from seminars.extensions import db
+from seminars.mail import attachments, body, bounces, context
+from seminars.mail.message import Email
+from seminars.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Registration,
+    Seminar,
+    SeminarStatus,
+    Status,
+    utcnow,
+)
+
+# Kinds whose moment passes: sending them after the seminar began, or to someone no longer
+# holding a seat, would only confuse.
+TIMELY_KINDS = {"reminder", "attendance_check"}
+
+
+class NotSendable(Exception):
+    """The email's moment has passed (recorded as missed), or it has no recipient."""
+
+    def __init__(self, reason: str, status: OutboxStatus = OutboxStatus.MISSED):
+        super().__init__(reason)
+        self.status = status
+
+
+class Batch:
+    """What every email of a batch shares, each made once per batch."""
+
+    def __init__(self) -> None:
+        self.calendars: dict[int, str] = {}
+        self.formatters: dict[str, dict] = {}
+        self.broadcasts: dict[tuple, tuple[str, str]] = {}
+        self.audiences: dict[tuple, dict] = {}
+        self.sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+        self.host = urlsplit(current_app.config["BASE_URL"]).hostname or "seminars.invalid"
+
+    def calendar_for(self, seminar: Seminar) -> str:
+        if seminar.id not in self.calendars:
+            self.calendars[seminar.id] = attachments.calendar_text(seminar)
+        return self.calendars[seminar.id]
+
+    def formatters_for(self, language: str) -> dict:
+        if language not in self.formatters:
+            self.formatters[language] = context.formatters(language)
+        return self.formatters[language]
+
+    def shared(
+        self, row: OutboxMessage, seminar: Seminar | None, registration: Registration | None
+    ) -> dict:
+        """What the templates see that is the same for everyone of the row's audience."""
+        audience = _audience(row, registration)
+        if audience not in self.audiences:
+            values = {
+                **self.formatters_for(row.language or "sv"),
+                **context.shared(row, seminar, registration),
+            }
+            if attachments.wants_calendar(row.kind, seminar, values["has_seat"]):
+                values["calendar_file"] = attachments.calendar_file(
+                    seminar, self.calendar_for(seminar)
+                )
+                values["calendar_attached"] = True
+            self.audiences[audience] = values
+        return self.audiences[audience]
+
+    def broadcast(self, key: tuple, shared: dict, personal: dict[str, str]) -> tuple[str, str]:
+        """A broadcast email's text and HTML for one recipient: rendered once per audience."""
+        if key not in self.broadcasts:
+            values = {**shared, **body.with_markers(personal), "registration": None}
+            self.broadcasts[key] = body.render_parts(shared["kind"], values)
+        return body.fill_in(self.broadcasts[key], personal)
+
+
+def _check_recipient(row: OutboxMessage, seminar: Seminar | None) -> None:
+    if not row.to_email:
+        raise NotSendable("no recipient address", OutboxStatus.FAILED)
+    if row.kind not in context.SUBJECTS and row.kind != "message":
+        raise NotSendable(f"unknown kind {row.kind!r}", OutboxStatus.FAILED)
+    if row.kind != "password_reset" and seminar is None:
+        raise NotSendable("the seminar no longer exists", OutboxStatus.FAILED)
+
+
+def _check_timely(
+    row: OutboxMessage, seminar: Seminar, registration: Registration | None, now: datetime
+) -> None:
+    if row.kind not in TIMELY_KINDS:
+        return
+    if registration is None or registration.status != Status.CONFIRMED:
+        raise NotSendable("the registration no longer holds a seat")
+    if seminar.status != SeminarStatus.PUBLISHED:
+        raise NotSendable("the seminar is no longer published")
+    if now >= seminar.starts_at:
+        raise NotSendable("the seminar has already started")
+
+
+def _audience(row: OutboxMessage, registration: Registration | None) -> tuple:
+    """Recipients with equal audiences read the same email apart from their name and links."""
+    return (
+        row.kind,
+        row.language or "sv",
+        row.seminar_id,
+        registration is not None and registration.status == Status.CONFIRMED,
+        registration is not None and registration.status == Status.WAITING,
+        json.dumps(row.context, sort_keys=True),
+    )
+
+
+def render(row: OutboxMessage, *, now: datetime | None = None, batch: Batch | None = None) -> Email:
+    """Build the email for one outbox row, in its recipient's language.
+
+    Needs an app context; raises NotSendable when the email should not go out.
+    """
+    batch = batch or Batch()
+    seminar = db.session.get(Seminar, row.seminar_id) if row.seminar_id else None
+    registration = (
+        db.session.get(Registration, row.registration_id) if row.registration_id else None
+    )
+    _check_recipient(row, seminar)
+    _check_timely(row, seminar, registration, now or utcnow())
+    with context.rendering(), force_locale(row.language or "sv"):
+        return _compose(row, seminar, registration, batch)
+
+
+def _compose(
+    row: OutboxMessage, seminar: Seminar | None, registration: Registration | None, batch: Batch
+) -> Email:
+    host = batch.host
+    values = batch.shared(row, seminar, registration)
+    email = Email(
+        subject=values["subject"],
+        sender=(values["sender_name"], batch.sender),
+        recipient=(row.to_name, row.to_email),
+        reply_to=values["reply_to"],
+        text="",
+        html="",
+        message_id=bounces.message_id(row.id, host),
+    )
+    if "calendar_file" in values:
+        email.calendar_files.append(values["calendar_file"])
+    personal = context.personal(row, registration)
+    if row.kind in body.BROADCAST_KINDS:
+        key = (*_audience(row, registration), tuple(bool(value) for value in personal.values()))
+        email.text, email.html = batch.broadcast(key, values, personal)
+        return email
+    values = dict(values)
+    image = attachments.check_in_image(row, seminar, registration, host)
+    if image is not None:
+        email.inline_images.append(image)
+        values["check_in_cid"] = image.content_id
+    values.update(personal, **context.about_registration(seminar, registration))
+    email.text, email.html = body.render_parts(row.kind, values)
+    return email
