@@ -73,5 +73,6 @@ DEFAULTS = {
     "SIGNUP_RATE_LIMIT": "10/minute;100/hour",
     "LOGIN_RATE_LIMIT": "10/minute",
     "LOGIN_ACCOUNT_RATE_LIMIT": "5/minute",
+    "SECOND_FACTOR_RATE_LIMIT": "5/minute;20/hour",
     "RATELIMIT_HEADERS_ENABLED": True,
 }

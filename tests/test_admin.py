@@ -53,7 +53,7 @@ def test_admin_creates_an_organiser_with_a_temporary_password(admin_client, orga
         data={
             "name": "Lars Fresker",
             "email": "lars@ofr.example.org",
-            "organization_ids": [str(ofr.id)],
+            f"role_{ofr.id}": "organiser",
             "password": "temporary password 1",
         },
     )
@@ -77,7 +77,7 @@ def test_admin_deactivates_an_organiser_who_then_cannot_log_in(
     organizer = organizer_factory(ofr, email="gone@example.org")
     response = admin_client.post(
         f"/organizer/admin/organizers/{organizer.id}",
-        data={"name": organizer.name, "email": organizer.email, "organization_ids": [str(ofr.id)]},
+        data={"name": organizer.name, "email": organizer.email, f"role_{ofr.id}": "organiser"},
     )
     assert response.status_code == 303
     db.session.expire_all()
@@ -93,3 +93,92 @@ def test_admin_cannot_lock_themselves_out(admin_client, admin):
     assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(Organizer, admin.id).is_admin
+
+
+def test_roles_per_organisation_and_a_door_helpers_seminars(
+    admin_client, organizer_factory, organization_factory, seminar_factory
+):
+    from seminars.models import Role
+    from seminars.organising import access
+
+    ofr, mau = organization_factory("OFR"), organization_factory("Malmö universitet")
+    ofr_seminar = seminar_factory(organization=ofr, title="Frukostseminariet")
+    seminar_factory(organization=mau, title="Universitetets")
+    person = organizer_factory(ofr, email="lo@example.org")
+    page = admin_client.get(f"/organizer/admin/organizers/{person.id}")
+    assert "Frukostseminariet" in page.text  # a door helper could be given it
+    response = admin_client.post(
+        f"/organizer/admin/organizers/{person.id}",
+        data={
+            "name": person.name,
+            "email": person.email,
+            "active": "y",
+            f"role_{ofr.id}": "door_helper",
+            f"role_{mau.id}": "admin",
+            "door_seminar_ids": [str(ofr_seminar.id)],
+        },
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert access.roles(person) == {ofr.id: Role.DOOR_HELPER, mau.id: Role.ADMIN}
+    assert [s.title for s in person.door_seminars] == ["Frukostseminariet"]
+    assert [o.name for o in person.organizations] == ["Malmö universitet"]
+    listed = admin_client.get("/organizer/admin/").text
+    assert (
+        "Malmö universitet (administrator of the organisation), OFR (door helper (check-in only))"
+        in listed
+    )
+    # No longer a door helper: their seminars go with the role.
+    admin_client.post(
+        f"/organizer/admin/organizers/{person.id}",
+        data={"name": person.name, "email": person.email, "active": "y", f"role_{ofr.id}": ""},
+    )
+    db.session.expire_all()
+    assert access.roles(person) == {mau.id: Role.ADMIN}
+    assert person.door_seminars == []
+
+
+def test_an_organisations_admin_changes_only_its_own_roles(
+    client, organizer_factory, organization_factory
+):
+    from seminars.models import Role
+    from seminars.organising import access
+
+    ofr, mau = organization_factory("OFR"), organization_factory("Malmö universitet")
+    ofr_admin = organizer_factory(ofr, email="chef@ofr.example.org")
+    accounts.set_memberships(ofr_admin, {ofr.id: Role.ADMIN})
+    person = organizer_factory(ofr, mau, email="lo@example.org")
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    log_in(client, ofr_admin)
+    page = client.get(f"/organizer/admin/organizers/{person.id}")
+    assert 'name="is_admin"' not in page.text  # only a site admin makes site admins
+    assert f'name="role_{mau.id}"' not in page.text
+    client.post(
+        f"/organizer/admin/organizers/{person.id}",
+        data={
+            "name": person.name,
+            "email": person.email,
+            "active": "y",
+            f"role_{ofr.id}": "door_helper",
+            f"role_{mau.id}": "",  # not theirs to change: ignored
+            "is_admin": "y",
+        },
+    )
+    db.session.expire_all()
+    assert access.roles(person) == {ofr.id: Role.DOOR_HELPER, mau.id: Role.ORGANISER}
+    assert not person.is_admin
+    assert client.get(f"/organizer/admin/organizations/{mau.id}").status_code == 403
+    assert client.get(f"/organizer/admin/organizations/{ofr.id}").status_code == 200
+
+
+def test_admin_requires_a_second_factor_for_an_organisation(admin_client, organization_factory):
+    ofr = organization_factory("OFR")
+    response = admin_client.post(
+        f"/organizer/admin/organizations/{ofr.id}",
+        data={"name": "OFR", "retention_days": "90", "require_second_factor": "y"},
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Organization, ofr.id).require_second_factor
+    assert "Required" in admin_client.get("/organizer/admin/").text

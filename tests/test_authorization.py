@@ -1,6 +1,9 @@
 """Every organiser URL, collected from the app's URL map so a new route cannot be left out,
-is refused to anonymous visitors (→ login), to organisers of another organisation
-(→ 403/404, GET and POST) and, under /organizer/admin, to everyone but site admins.
+checked for every role (and kept out of caches and search engines): anonymous visitors are
+sent to login; organisers of another organisation get 403/404 (GET and POST) for anything
+of the victim's; a door helper gets
+403/404 everywhere but the check-in of the seminars given them and their own account;
+/organizer/admin is for site admins and, for their own organisation only, its admins.
 Every POST anywhere needs a CSRF token."""
 
 from __future__ import annotations
@@ -16,18 +19,43 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.models import (
     AuditEvent,
+    LoginSession,
     Organization,
     Organizer,
     OutboxMessage,
+    Passkey,
     Registration,
+    Role,
     Seminar,
     SeminarStatus,
+    SsoIdentity,
+    SsoProvider,
 )
-from tests.conftest import attendee, log_in, make_app, register
+from seminars.organising import accounts, sessions, sso
+from tests.conftest import DIET_QUESTION, attendee, log_in, make_app, register
 
 ADMIN_PREFIX = "/organizer/admin"
+SITE_ADMIN_ONLY = ("/organizer/admin/sso", "/organizer/admin/organizations/new")
 # Names of URL parameters that point at a resource, and which resource fills them.
-RESOURCE_PARAMS = {"seminar_id", "registration_id", "message_id", "organization_id", "organizer_id"}
+RESOURCE_PARAMS = {
+    "seminar_id",
+    "registration_id",
+    "message_id",
+    "organization_id",
+    "organizer_id",
+    "passkey_id",
+    "session_id",
+    "identity_id",
+    "provider_id",
+    "domain_id",
+}
+# What a door helper may open besides their own account (/organizer/account/…).
+DOOR_HELPER_ENDPOINTS = {
+    "attendees.my_check_ins",
+    "attendees.check_in",
+    "attendees.check_in_person",
+    "attendees.toggle_check_in",
+}
 
 
 @dataclass
@@ -40,6 +68,13 @@ class World:
     intruder: Organizer
     intruder_seminar: Seminar
     admin: Organizer
+    door_helper: Organizer
+    organization_admin: Organizer
+    intruder_admin: Organizer
+    victim_passkey: Passkey
+    victim_session: LoginSession
+    victim_identity: SsoIdentity
+    provider: SsoProvider
 
     def ids(self, *, own_seminar: bool = False) -> dict[str, int | str]:
         return {
@@ -48,14 +83,25 @@ class World:
             "message_id": self.victim_message.id,
             "organization_id": self.victim_organization.id,
             "organizer_id": self.victim_organizer.id,
+            "passkey_id": self.victim_passkey.id,
+            "session_id": self.victim_session.id,
+            "identity_id": self.victim_identity.id,
+            "provider_id": self.provider.id,
+            "domain_id": self.provider.domains[0].id,
         }
 
 
 @pytest.fixture
 def world(app, organization_factory, organizer_factory, seminar_factory) -> World:
     victim_organization = organization_factory("Tillitsdelegationen")
-    victim_seminar = seminar_factory(organization=victim_organization, title="Hemligt seminarium")
-    victim_registration = register(victim_seminar, attendee("hemlig@example.org"))
+    victim_seminar = seminar_factory(
+        organization=victim_organization, title="Hemligt seminarium", questions=[DIET_QUESTION]
+    )
+    diet = victim_seminar.questions[0]
+    victim_registration = register(
+        victim_seminar,
+        attendee("hemlig@example.org", answers={str(diet.id): "Glutenfri"}),
+    )
     intruder_organization = organization_factory("Någon annan")
     intruder_seminar = seminar_factory(organization=intruder_organization)
     register(intruder_seminar, attendee("egen@example.org"))
@@ -63,15 +109,47 @@ def world(app, organization_factory, organizer_factory, seminar_factory) -> Worl
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.registration_id == victim_registration.id)
     ).first()
+    victim_organizer = organizer_factory(victim_organization)
+    door_helper = organizer_factory(intruder_organization)
+    accounts.set_memberships(door_helper, {victim_organization.id: Role.DOOR_HELPER}, within=None)
+    accounts.set_door_seminars(door_helper, {victim_seminar.id}, choosable={victim_seminar.id})
+    organization_admin = organizer_factory(victim_organization)
+    accounts.set_memberships(organization_admin, {victim_organization.id: Role.ADMIN})
+    intruder_admin = organizer_factory(intruder_organization)
+    accounts.set_memberships(intruder_admin, {intruder_organization.id: Role.ADMIN})
+    passkey = Passkey(
+        organizer_id=victim_organizer.id, credential_id="AAAA", public_key=b"-", name="Nyckel"
+    )
+    db.session.add(passkey)
+    # Not enabled: nothing here may try to reach it (nothing listens on port 1 either).
+    provider = sso.save_provider(
+        sso.ProviderDetails("Lärosätet", "http://127.0.0.1:1", "seminars", "hemlis", enabled=False)
+    )
+    sso.add_domain(provider, "tillit.example.org", victim_organization, approval_required=False)
+    identity = SsoIdentity(
+        provider_id=provider.id, subject="victim", organizer_id=victim_organizer.id
+    )
+    db.session.add(identity)
+    victim_session = sessions.start(
+        victim_organizer, device_token="victim", user_agent="", method="password"
+    ).login_session
+    db.session.commit()
     return World(
         victim_organization=victim_organization,
-        victim_organizer=organizer_factory(victim_organization),
+        victim_organizer=victim_organizer,
         victim_seminar=victim_seminar,
         victim_registration=victim_registration,
         victim_message=message,
         intruder=organizer_factory(intruder_organization),
         intruder_seminar=intruder_seminar,
         admin=organizer_factory(is_admin=True),
+        door_helper=door_helper,
+        organization_admin=organization_admin,
+        intruder_admin=intruder_admin,
+        victim_passkey=passkey,
+        victim_session=victim_session,
+        victim_identity=identity,
+        provider=provider,
     )
 
 
@@ -115,6 +193,12 @@ def victim_state(world: World) -> tuple:
         organizer.email,
         organizer.active,
         organization.name,
+        organization.require_second_factor,
+        db.session.get(LoginSession, world.victim_session.id).ended_at,
+        db.session.scalar(select(func.count(Passkey.id))),
+        db.session.scalar(select(func.count(SsoIdentity.id))),
+        db.session.get(SsoProvider, world.provider.id).name,
+        len(db.session.get(SsoProvider, world.provider.id).domains),
         db.session.scalar(select(func.count(OutboxMessage.id))),
         db.session.scalar(
             select(func.count(AuditEvent.id)).where(
@@ -173,19 +257,109 @@ def switch_user(client, organizer) -> None:
     log_in(client, organizer)
 
 
-def test_admin_pages_are_for_site_admins_only(app, client, world):
+def test_admin_pages_are_for_administrators_only(app, client, world):
     admin_rules = [r for r in organizer_rules(app) if r.rule.startswith(ADMIN_PREFIX)]
     assert admin_rules
     log_in(client, world.victim_organizer)
+    before = victim_state(world)
     for rule in admin_rules:
         for method in methods(rule):
             url = url_for_rule(rule, world.ids())
             assert client.open(url, method=method).status_code == 403, f"{method} {url}"
+    # An admin of another organisation: nothing of the victim's organisation.
+    switch_user(client, world.intruder_admin)
+    for rule in admin_rules:
+        refers_to_victim = set(rule.arguments) & RESOURCE_PARAMS
+        for method in methods(rule):
+            url = url_for_rule(rule, world.ids())
+            status = client.open(url, method=method, data={}).status_code
+            label = f"{method} {url} ({rule.endpoint})"
+            if refers_to_victim or rule.rule.startswith(SITE_ADMIN_ONLY):
+                assert status in (403, 404), label
+            else:
+                assert status < 500, label
+    assert victim_state(world) == before
     switch_user(client, world.admin)
     for rule in admin_rules:
         if "GET" in rule.methods:
             url = url_for_rule(rule, world.ids())
             assert client.get(url).status_code == 200, url
+
+
+def test_an_organisations_admin_manages_its_accounts_but_not_the_site(app, client, world):
+    log_in(client, world.organization_admin)
+    ids = world.ids()
+    for rule in organizer_rules(app):
+        if not rule.rule.startswith(ADMIN_PREFIX) or "GET" not in rule.methods:
+            continue
+        url = url_for_rule(rule, ids)
+        status = client.get(url).status_code
+        if rule.rule.startswith(SITE_ADMIN_ONLY):
+            assert status == 403, url
+        else:
+            assert status == 200, url
+    page = client.get("/organizer/admin/").text
+    assert world.victim_organizer.email in page
+    assert world.intruder.email not in page
+    intruder_page = client.get(f"/organizer/admin/organizers/{world.intruder.id}")
+    assert intruder_page.status_code == 403
+    admin_page = client.get(f"/organizer/admin/organizers/{world.admin.id}")
+    assert admin_page.status_code == 403
+
+
+def test_door_helper_reaches_only_the_check_in_of_their_seminars(app, client, world):
+    log_in(client, world.door_helper)
+    before = victim_state(world)
+    allowed_seen = set()
+    for rule in organizer_rules(app):
+        for ids in (world.ids(), world.ids(own_seminar=True)):
+            url = url_for_rule(rule, ids)
+            own_account = rule.rule.startswith("/organizer/account")
+            given = ids["seminar_id"] == world.victim_seminar.id
+            for method in methods(rule):
+                response = client.open(url, method=method, data={})
+                label = f"{method} {url} ({rule.endpoint})"
+                status = response.status_code
+                if rule.endpoint in DOOR_HELPER_ENDPOINTS and (
+                    given or "seminar_id" not in rule.arguments
+                ):
+                    assert status < 500, label
+                    allowed_seen.add(rule.endpoint)
+                elif own_account:
+                    # Their own account; someone else's passkey or session is not found.
+                    refers = set(rule.arguments) & RESOURCE_PARAMS
+                    assert status in (403, 404) if refers else status < 500, label
+                else:
+                    assert status in (403, 404), label
+    assert allowed_seen >= {"attendees.check_in", "attendees.check_in_person"}
+    db.session.expire_all()
+    # Their presses of "check in" are the only change they could make.
+    registration = db.session.get(Registration, world.victim_registration.id)
+    registration.checked_in_at = None
+    db.session.commit()
+    assert victim_state(world)[:-1] == before[:-1]
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    db.session.rollback()
+    assert actions <= {"checked_in", "check_in_undone"}, actions
+
+
+def test_door_helpers_list_shows_names_and_organisations_only(app, client, world):
+    log_in(client, world.door_helper)
+    page = client.get(f"/organizer/seminars/{world.victim_seminar.id}/checkin")
+    assert page.status_code == 200
+    assert "Anna Andersson" in page.text and "Vision" in page.text
+    assert "hemlig@example.org" not in page.text  # no addresses
+    assert "Glutenfri" not in page.text  # no answers
+    assert f"/organizer/seminars/{world.victim_seminar.id}/attendees" not in page.text
+    assert 'aria-label="Den här seminariet"' not in page.text and "/edit" not in page.text
+    by_email = client.get(f"/organizer/seminars/{world.victim_seminar.id}/checkin?q=hemlig")
+    assert "Anna Andersson" not in by_email.text  # the search does not look at addresses
+    start = client.get("/organizer/checkin/")
+    assert "Hemligt seminarium" in start.text
+    # The organiser of the seminar sees the addresses on the same page.
+    switch_user(client, world.victim_organizer)
+    full = client.get(f"/organizer/seminars/{world.victim_seminar.id}/checkin")
+    assert "hemlig@example.org" in full.text
 
 
 def test_site_admin_can_open_every_organiser_page(app, client, world):
@@ -250,6 +424,8 @@ def test_every_post_needs_a_csrf_token(csrf_app):
         "organizer_id": owner.id,
         "slug": seminar.slug,
         "token": signup.manage_token(registration),
+        # CSRF is checked before any of these is looked up.
+        **dict.fromkeys(("passkey_id", "session_id", "identity_id", "provider_id", "domain_id"), 1),
     }
     db.session.rollback()
     client = csrf_app.test_client()
@@ -269,3 +445,19 @@ def test_every_post_needs_a_csrf_token(csrf_app):
     )
     assert response.status_code == 303
     assert db.session.get(Seminar, ids["seminar_id"]).status == SeminarStatus.DRAFT
+
+
+def test_every_organiser_page_is_no_store_and_noindex(app, client, world):
+    """Seen by a site admin, who reaches every page; the ids are the authorization test's."""
+    log_in(client, world.admin)
+    checked = 0
+    for rule in organizer_rules(app):
+        if "GET" not in rule.methods:
+            continue
+        url = url_for_rule(rule, world.ids())
+        response = client.get(url)
+        assert response.status_code < 500, url
+        assert response.headers.get("Cache-Control") == "no-store", url
+        assert "noindex" in response.headers.get("X-Robots-Tag", ""), url
+        checked += 1
+    assert checked > 10

@@ -72,6 +72,11 @@ def test_only_my_organisations_seminars_including_cohosted(
 
 
 def _statements_for(client, url: str) -> int:
+    from flask import g
+
+    # A request of its own, as in real life: the test's app context outlives requests,
+    # and Flask-Login would reuse the account it loaded in the previous one.
+    g.pop("_login_user", None)
     statements = []
 
     def count(*args):
@@ -104,7 +109,9 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_seminars(
     _add_seminars(organizer, seminar_factory, 10, partner)
     many = _statements_for(english_client, "/organizer/")
     assert many == few, (few, many)
-    assert few <= 6, few
+    # The account and its server-side session, what the person may see (access.standing:
+    # the menu and the guard), and the dashboard's own.
+    assert few <= 8, few
 
 
 def test_chart_is_inline_svg_with_a_title_and_a_text_summary(

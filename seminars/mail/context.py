@@ -31,7 +31,11 @@ SUBJECTS = {
     "reminder": _l("Reminder: %(title)s"),
     "attendance_check": _l("Are you still coming? %(title)s"),
     "password_reset": _l("Reset your password"),
+    "invite": _l("You are invited to organise seminars"),
+    "new_device_login": _l("New login to your organiser account"),
 }
+# Kinds about an organiser's account, sent without a seminar.
+ACCOUNT_KINDS = {"password_reset", "invite", "new_device_login"}
 
 
 def absolute(endpoint: str, **values) -> str:

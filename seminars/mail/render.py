@@ -93,7 +93,7 @@ def _check_recipient(row: OutboxMessage, seminar: Seminar | None) -> None:
         raise NotSendable("no recipient address", OutboxStatus.FAILED)
     if row.kind not in context.SUBJECTS and row.kind != "message":
         raise NotSendable(f"unknown kind {row.kind!r}", OutboxStatus.FAILED)
-    if row.kind != "password_reset" and seminar is None:
+    if row.kind not in context.ACCOUNT_KINDS and seminar is None:
         raise NotSendable("the seminar no longer exists", OutboxStatus.FAILED)
 
 

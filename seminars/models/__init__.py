@@ -4,7 +4,25 @@ Every timestamp is stored as naive UTC (SQLite has no time zones) and handed to 
 aware UTC datetime by `UTCDateTime`; local time exists only in forms and templates.
 """
 
-from seminars.models.organisations import Organization, Organizer, organizer_memberships
+from seminars.models.auth import (
+    AccountEvent,
+    Invite,
+    LoginSession,
+    Passkey,
+    RecoveryCode,
+    SsoDomain,
+    SsoIdentity,
+    SsoProvider,
+    TotpFactor,
+)
+from seminars.models.organisations import (
+    MANAGING_ROLES,
+    Organization,
+    Organizer,
+    Role,
+    door_helper_seminars,
+    organizer_memberships,
+)
 from seminars.models.outbox import OutboxMessage, OutboxStatus
 from seminars.models.records import AuditEvent, PurgeRun
 from seminars.models.registrations import STATUS_FILTERS, Registration, Status
@@ -22,8 +40,20 @@ from seminars.models.seminars import (
 from seminars.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "MANAGING_ROLES",
     "STATUS_FILTERS",
+    "AccountEvent",
     "AuditEvent",
+    "Invite",
+    "LoginSession",
+    "Passkey",
+    "RecoveryCode",
+    "Role",
+    "SsoDomain",
+    "SsoIdentity",
+    "SsoProvider",
+    "TotpFactor",
+    "door_helper_seminars",
     "Organization",
     "Organizer",
     "OutboxMessage",

@@ -1,4 +1,6 @@
-"""Organiser accounts and organisations: creating them, checking passwords, password resets.
+"""Organiser accounts and organisations: creating them, roles, checking and changing
+passwords, password resets. (Sessions, second factors, invitations and single sign-on have
+modules of their own.)
 
 Passwords are hashed with werkzeug's default (scrypt). A reset link is a signed token that
 carries a fingerprint of the current password hash, so it stops working once used.
@@ -12,12 +14,23 @@ from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from seminars.extensions import db
 from seminars.mail import queue as outbox
-from seminars.models import Organization, Organizer, utcnow
+from seminars.models import (
+    AuditEvent,
+    LoginSession,
+    Organization,
+    Organizer,
+    Role,
+    Seminar,
+    door_helper_seminars,
+    organizer_memberships,
+    utcnow,
+)
+from seminars.organising import account_log, sessions
 from seminars.slugs import choose_slug, slugify
 from seminars.text import email_key
 
@@ -62,12 +75,24 @@ def set_password(organizer: Organizer, password: str) -> None:
 def authenticate(email: str, password: str) -> Organizer | None:
     """The active organiser with this email and password, else None (never says which failed)."""
     organizer = organizer_by_email(email)
-    if organizer is None:
+    if organizer is None or not organizer.password_hash:
+        # An account that signs in only through single sign-on has no password.
         check_password_hash(_UNUSED_HASH, password)
         return None
     if not check_password_hash(organizer.password_hash, password) or not organizer.active:
         return None
     return organizer
+
+
+def change_password(
+    organizer: Organizer, password: str, *, keep: LoginSession | None = None
+) -> None:
+    """A new password chosen by the person; their other sessions end."""
+    set_password(organizer, password)
+    organizer.must_change_password = False
+    account_log.record(organizer, "password_changed")
+    sessions.end_others(organizer, keep)
+    db.session.flush()
 
 
 def organization_by_name(name: str) -> Organization | None:
@@ -86,6 +111,7 @@ class OrganizationDetails:
     contact_email: str = ""
     website: str = ""
     retention_days: int = 90
+    require_second_factor: bool = False
 
 
 def save_organization(
@@ -104,6 +130,7 @@ def save_organization(
     organization.contact_email = details.contact_email
     organization.website = details.website
     organization.retention_days = details.retention_days
+    organization.require_second_factor = details.require_second_factor
     db.session.flush()
     return organization
 
@@ -120,15 +147,110 @@ def create_organizer(
     password: str,
     organizations: list[Organization],
     is_admin: bool = False,
+    temporary: bool = False,
+    role: Role = Role.ORGANISER,
 ) -> Organizer:
+    """A new account with `role` in each of `organizations`. A `temporary` password (given
+    by an administrator) must be changed at the first login."""
     if organizer_by_email(email) is not None:
         raise EmailTaken(email)
-    organizer = Organizer(email=email.strip(), name=name.strip(), is_admin=is_admin)
+    organizer = Organizer(
+        email=email.strip(), name=name.strip(), is_admin=is_admin, must_change_password=temporary
+    )
     set_password(organizer, password)
-    organizer.organizations = list(organizations)
     db.session.add(organizer)
     db.session.flush()
+    set_memberships(organizer, {organization.id: role for organization in organizations})
     return organizer
+
+
+def set_memberships(
+    organizer: Organizer, wanted: dict[int, Role | None], *, within: set[int] | None = None
+) -> None:
+    """Give the account these roles (None: no membership). Only organisations in `within`
+    change (an organisation admin's own), all of them when it is None. A door helper's
+    seminars of an organisation they leave, or now manage, are taken away."""
+    current = {
+        oid: Role(role)
+        for oid, role in db.session.execute(
+            select(organizer_memberships.c.organization_id, organizer_memberships.c.role).where(
+                organizer_memberships.c.organizer_id == organizer.id
+            )
+        )
+    }
+    for organization_id in set(current) | set(wanted):
+        if within is not None and organization_id not in within:
+            continue
+        old, new = current.get(organization_id), wanted.get(organization_id)
+        if old == new:
+            continue
+        membership = (organizer_memberships.c.organizer_id == organizer.id) & (
+            organizer_memberships.c.organization_id == organization_id
+        )
+        if new is None:
+            db.session.execute(delete(organizer_memberships).where(membership))
+        elif old is None:
+            db.session.execute(
+                insert(organizer_memberships).values(
+                    organizer_id=organizer.id, organization_id=organization_id, role=new
+                )
+            )
+        else:
+            db.session.execute(update(organizer_memberships).where(membership).values(role=new))
+        if old == Role.DOOR_HELPER:
+            _take_door_seminars(organizer, organization_id)
+    db.session.expire(organizer, ["organizations"])
+    db.session.flush()
+
+
+def _take_door_seminars(organizer: Organizer, organization_id: int) -> None:
+    hosted = select(Seminar.id).where(Seminar.organization_id == organization_id)
+    db.session.execute(
+        delete(door_helper_seminars).where(
+            door_helper_seminars.c.organizer_id == organizer.id,
+            door_helper_seminars.c.seminar_id.in_(hosted),
+        )
+    )
+
+
+def set_door_seminars(organizer: Organizer, seminar_ids: set[int], *, choosable: set[int]) -> None:
+    """The seminars a door helper may check people in for, among those `choosable`."""
+    given = set(
+        db.session.scalars(
+            select(door_helper_seminars.c.seminar_id).where(
+                door_helper_seminars.c.organizer_id == organizer.id
+            )
+        )
+    )
+    wanted = seminar_ids & choosable
+    removed = (given & choosable) - wanted
+    if removed:
+        db.session.execute(
+            delete(door_helper_seminars).where(
+                door_helper_seminars.c.organizer_id == organizer.id,
+                door_helper_seminars.c.seminar_id.in_(removed),
+            )
+        )
+    for seminar_id in wanted - given:
+        db.session.execute(
+            insert(door_helper_seminars).values(organizer_id=organizer.id, seminar_id=seminar_id)
+        )
+    db.session.expire(organizer, ["door_seminars"])
+    db.session.flush()
+
+
+def last_used_organization_id(organizer: Organizer) -> int | None:
+    """The organisation of this organiser's latest work (the audit log), if still theirs."""
+    mine = [organization.id for organization in organizer.organizations]
+    if not mine:
+        return None
+    latest = db.session.scalar(
+        select(AuditEvent.organization_id)
+        .where(AuditEvent.organizer_id == organizer.id, AuditEvent.organization_id.in_(mine))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return latest or mine[0]
 
 
 def update_organizer(
@@ -136,21 +258,35 @@ def update_organizer(
     *,
     email: str,
     name: str,
-    organizations: list[Organization],
-    is_admin: bool,
+    memberships: dict[int, Role | None],
     active: bool,
     changed_by: Organizer,
+    is_admin: bool | None = None,
+    within: set[int] | None = None,
 ) -> None:
-    if changed_by.id == organizer.id and not (is_admin and active) and organizer.is_admin:
+    """Change an account's details and roles. `is_admin` None leaves it as it is (only a
+    site admin may change it); `within` limits the roles changed (see set_memberships)."""
+    keeps_admin = organizer.is_admin if is_admin is None else is_admin
+    if changed_by.id == organizer.id and not (keeps_admin and active) and organizer.is_admin:
         raise OwnAccessRemoved(organizer.id)
     other = organizer_by_email(email)
     if other is not None and other.id != organizer.id:
         raise EmailTaken(email)
     organizer.email = email.strip()
     organizer.name = name.strip()
-    organizer.organizations = list(organizations)
-    organizer.is_admin = is_admin
-    organizer.active = active
+    organizer.is_admin = keeps_admin
+    was_active, organizer.active = organizer.active, active
+    if was_active and not active:
+        sessions.end_others(organizer)
+    set_memberships(organizer, memberships, within=within)
+    db.session.flush()
+
+
+def approve(organizer: Organizer, *, by: Organizer) -> None:
+    """Let in a person who signed in through single sign-on and waits for approval."""
+    organizer.approval_pending = False
+    organizer.active = True
+    account_log.record(organizer, "approved", actor=by)
     db.session.flush()
 
 
@@ -210,6 +346,6 @@ def reset_password(token: str, password: str) -> Organizer | None:
     organizer = organizer_for_reset_token(token)
     if organizer is None:
         return None
-    set_password(organizer, password)
-    db.session.flush()
+    # Whoever knew the old password is signed out everywhere.
+    change_password(organizer, password)
     return organizer

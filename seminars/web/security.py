@@ -1,5 +1,5 @@
-"""Security headers on every response, cookie flags, rate limits on signup and login,
-and the refusal to run in production with the development SECRET_KEY."""
+"""Security headers on every response, cookie flags, rate limits on signup, login and the
+second factor, and the refusal to run in production with the development SECRET_KEY."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ def content_security_policy(frame_ancestors: str = "'none'") -> str:
 # Every page but the embedded ones: no other site may frame it (clickjacking).
 CONTENT_SECURITY_POLICY = content_security_policy()
 # Pages whose URL carries a secret token: the attendee's manage link, a password reset.
-TOKEN_PATHS = ("/r/", "/password/reset/")
+TOKEN_PATHS = ("/r/", "/password/reset/", "/invite/")
 # Pages that show people's names, addresses and consented health answers, or sign-in forms:
 # never stored by a browser or proxy cache, never in a search engine.
-PRIVATE_PATHS = ("/organizer", "/r/", "/login", "/logout", "/password/", "/dev/")
+PRIVATE_PATHS = ("/organizer", "/r/", "/login", "/logout", "/password/", "/invite/", "/dev/")
 PRIVATE_HEADERS = (("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex, nofollow"))
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
@@ -80,6 +80,10 @@ def _account_tried() -> str:
 signup_rate_limit = limiter.limit(_configured("SIGNUP_RATE_LIMIT"), methods=["POST"])
 
 
+# Per IP only, where the form names no account (a passkey, an invitation's password).
+sign_in_rate_limit = limiter.limit(_configured("LOGIN_RATE_LIMIT"), methods=["POST"])
+
+
 def login_rate_limit(view: Callable) -> Callable:
     """Per IP, and per account so that guessing one password from many addresses is slow too."""
     per_ip = limiter.limit(_configured("LOGIN_RATE_LIMIT"), methods=["POST"])
@@ -100,6 +104,22 @@ def allow_framing_by(origins: Iterable[str]) -> None:
 @lru_cache(maxsize=256)
 def _framed_policy(ancestors: tuple[str, ...]) -> str:
     return content_security_policy(" ".join(ancestors))
+
+
+def _second_factor_tried() -> str:
+    from seminars.web.auth.signin import pending_key
+
+    return pending_key()
+
+
+def second_factor_rate_limit(view: Callable) -> Callable:
+    """Codes tried per IP, and per account whose password was right: six digits fall to
+    guessing without this, whichever browsers the guesses come from."""
+    per_ip = limiter.limit(_configured("LOGIN_RATE_LIMIT"), methods=["POST"])
+    per_account = limiter.limit(
+        _configured("SECOND_FACTOR_RATE_LIMIT"), key_func=_second_factor_tried, methods=["POST"]
+    )
+    return per_account(per_ip(view))
 
 
 def init_app(app: Flask) -> None:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from importlib import resources
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -49,9 +50,13 @@ NOT_PAGES = {
     "organisations.atom_feed",
     "exports.csv_file",
     "exports.xlsx_file",
+    "auth.sso_login",  # a redirect to the provider
 }
 ADMIN_EMAIL = "tillganglighet@example.org"
 ADMIN_PASSWORD = "axe-core-checks-everything"
+TWO_FACTOR_EMAIL = "tvafaktor@example.org"
+DOOR_HELPER_EMAIL = "dorrvard@example.org"
+TEMPORARY_EMAIL = "tillfalligt@example.org"
 
 
 @dataclass
@@ -72,6 +77,9 @@ class Fixtures:
     deletable_token: str
     confirmed_id: int
     reset_token: str
+    invite_token: str
+    provider_id: int
+    provider_slug: str
 
 
 def _seminar_like(template: Seminar, slug: str, **changes) -> Seminar:
@@ -135,7 +143,9 @@ def _make_fixtures(app: Flask) -> Fixtures:
             is_admin=True,
         )
         db.session.commit()
+        sign_in = _sign_in_fixtures(app, open_seminar, organizations[0], admin)
         return Fixtures(
+            **sign_in,
             org_slug=organizations[0].slug,
             organization_id=organizations[0].id,
             admin_id=admin.id,
@@ -183,6 +193,99 @@ class Audit:
     def submit(self, form_selector: str, label: str) -> None:
         self.page.locator(f"{form_selector} [type=submit]").first.click()
         self.check(label)
+
+
+def _sign_in_fixtures(app: Flask, seminar: Seminar, organization, admin) -> dict:
+    """An invitation, a provider of single sign-on (on a port where nothing listens), a
+    person with an authenticator app, a door helper, and an account with a temporary
+    password."""
+    from seminars.models import Role
+    from seminars.organising import factors, invites, sso
+
+    provider = sso.save_provider(
+        sso.ProviderDetails("Lärosätet", "http://127.0.0.1:1", "seminars", "hemlig")
+    )
+    sso.add_domain(provider, "mau.example.org", organization, approval_required=True)
+    tokens = []
+    invites.invite(
+        email="ny@example.org",
+        name="Ny Arrangör",
+        organization=organization,
+        role=Role.ORGANISER,
+        invited_by=admin,
+        accept_url_for=tokens.append,
+    )
+    two_factor = accounts.create_organizer(
+        email=TWO_FACTOR_EMAIL, name="Två Faktorer", password=ADMIN_PASSWORD,
+        organizations=[organization],
+    )  # fmt: skip
+    secret = factors.start_totp(two_factor)
+    factors.confirm_totp(two_factor, pyotp.TOTP(secret).now(), keep=None)
+    helper = accounts.create_organizer(
+        email=DOOR_HELPER_EMAIL, name="Dörr Värd", password=ADMIN_PASSWORD, organizations=[],
+    )  # fmt: skip
+    accounts.set_memberships(helper, {organization.id: Role.DOOR_HELPER})
+    accounts.set_door_seminars(helper, {seminar.id}, choosable={seminar.id})
+    accounts.create_organizer(
+        email=TEMPORARY_EMAIL, name="Till Fällig", password=ADMIN_PASSWORD,
+        organizations=[organization], temporary=True,
+    )  # fmt: skip
+    db.session.commit()
+    return {
+        "invite_token": tokens[0],
+        "provider_id": provider.id,
+        "provider_slug": provider.slug,
+    }
+
+
+def _log_in_as(audit: Audit, email: str, label: str | None = None) -> None:
+    audit.page.context.clear_cookies()
+    audit.page.goto(audit.base_url + "/login")
+    audit.page.fill("#email", email)
+    audit.page.fill("#password", ADMIN_PASSWORD)
+    audit.page.locator("main form [type=submit]").first.click()
+    audit.page.wait_for_load_state()
+    if label:
+        audit.check(label)
+
+
+def _sign_in_states(audit: Audit, fx: Fixtures) -> None:
+    """Signing in, the second step, invitations, the account's security, single sign-on,
+    administration of accounts, and the door helper's check-in."""
+    invite = f"/invite/{fx.invite_token}"
+    audit.visit(invite, "invitation")
+    audit.submit("main form", "invitation with errors")
+    audit.visit("/invite/not-a-token", "invitation link that does not work")
+    audit.visit(f"/login/sso/{fx.provider_slug}/callback", "single sign-on that failed")
+
+    audit.visit("/organizer/account/", "account and security")
+    audit.visit("/organizer/account/password", "change password")
+    audit.submit("main form", "change password with errors")
+    audit.visit("/organizer/account/app", "set up the authenticator app")
+    audit.page.fill("#code", "000000")
+    audit.submit("main form", "authenticator app with a wrong code")
+    secret = audit.page.locator("code.secret").text_content().replace(" ", "")
+    audit.page.fill("#code", pyotp.TOTP(secret).now())
+    audit.submit("main form", "recovery codes")
+    audit.visit("/organizer/account/", "account with the authenticator app on")
+    audit.visit("/organizer/admin/invites/new", "invite")
+    audit.submit("main form", "invite with errors")
+    audit.visit("/organizer/admin/sso/new", "new single sign-on provider")
+    audit.submit("main form", "new provider with errors")
+    audit.visit(f"/organizer/admin/sso/{fx.provider_id}", "single sign-on provider")
+
+    _log_in_as(audit, TWO_FACTOR_EMAIL, "second step of logging in")
+    audit.page.fill("#totp-code", "000000")
+    audit.submit("main form:has(#totp-code)", "second step with a wrong code")
+    _log_in_as(audit, TEMPORARY_EMAIL, "temporary password: choose your own")
+    _log_in_as(audit, DOOR_HELPER_EMAIL, "door helper's seminars")
+    audit.visit(f"/organizer/seminars/{fx.open_seminar_id}/checkin", "door helper's check-in")
+    audit.visit(
+        f"/organizer/seminars/{fx.open_seminar_id}/checkin/{fx.confirmed_id}",
+        "door helper's check-in of one person",
+    )
+    audit.page.context.clear_cookies()
+    audit.visit("/login", "login with single sign-on")
 
 
 def _public_states(audit: Audit, fx: Fixtures) -> None:
@@ -333,6 +436,7 @@ def test_every_page_and_state_has_no_wcag_violations(live_server, browser, devic
         _public_states(audit, fx)
         _log_in(audit)
         _organizer_states(audit, fx)
+        _sign_in_states(audit, fx)
     finally:
         context.close()
 

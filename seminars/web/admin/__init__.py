@@ -1,9 +1,10 @@
-"""Site administration: organisations and organiser accounts."""
+"""Administration: organisations, accounts and their roles, invitations, single sign-on."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from seminars.web.admin import views
+    # sso adds its routes to the blueprint of `views` on import.
+    from seminars.web.admin import sso, views  # noqa: F401
 
     app.register_blueprint(views.bp)

@@ -1,7 +1,11 @@
 """Check-in at the door: a phone list that works without JavaScript, and one person's row
-(the QR code in the confirmation opens it)."""
+(the QR code in the confirmation opens it). Organisers of the seminar and the door helpers
+given it use it; a door helper sees names and organisations only (no addresses, answers or
+links onward), and has a page of their own seminars."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,12 +13,8 @@ from flask_login import current_user
 
 from seminars import signup
 from seminars.extensions import db
-from seminars.models import (
-    Seminar,
-    Status,
-)
-from seminars.organising import roster
-from seminars.organising.access import managed_seminar
+from seminars.models import Status, utcnow
+from seminars.organising import access, roster
 from seminars.web.attendees.views import (
     SEMINAR,
     bp,
@@ -24,39 +24,67 @@ from seminars.web.attendees.views import (
 from seminars.web.fields import ConfirmForm
 
 
-def _render_check_in(seminar: Seminar, entries: list[roster.Entry], *, single: bool = False):
+def _for_door_helper(entries: list[roster.Entry], search: str) -> list[roster.Entry]:
+    """The search of a door helper looks at names and organisations only."""
+    words = unicodedata.normalize("NFC", search).casefold().split()
+    if not words:
+        return entries
+    return [
+        entry
+        for entry in entries
+        if all(
+            word in f"{entry.registration.name} {entry.registration.organization}".casefold()
+            for word in words
+        )
+    ]
+
+
+def _render_check_in(check_in: access.CheckIn, entries, *, single: bool = False):
     return render_template(
         "attendees/checkin.html",
-        seminar=seminar,
+        seminar=check_in.seminar,
+        full_view=check_in.full,
         entries=entries,
-        counts=roster.counts(seminar),
+        counts=roster.counts(check_in.seminar),
         q=search_text(),
         single=single,
     )
 
 
+@bp.get("/checkin/")
+def my_check_ins():
+    """The seminars this person was given as a door helper, soonest first."""
+    seminars = db.session.scalars(access.door_seminars(current_user)).all()
+    return render_template("attendees/checkin_home.html", seminars=seminars, now=utcnow())
+
+
 @bp.get(SEMINAR + "/checkin")
 def check_in(seminar_id: int):
-    seminar = managed_seminar(current_user, seminar_id)
-    return _render_check_in(seminar, roster.check_in_list(seminar, search_text()))
+    check_in = access.check_in_seminar(current_user, seminar_id)
+    search = search_text()
+    if check_in.full:
+        entries = roster.check_in_list(check_in.seminar, search)
+    else:
+        entries = _for_door_helper(roster.check_in_list(check_in.seminar), search)
+    return _render_check_in(check_in, entries)
 
 
 @bp.get(SEMINAR + "/checkin/<int:registration_id>")
 def check_in_person(seminar_id: int, registration_id: int):
     """The row the QR code in the confirmation email opens."""
-    seminar = managed_seminar(current_user, seminar_id)
-    registration = registration_or_404(seminar, registration_id)
+    check_in = access.check_in_seminar(current_user, seminar_id)
+    registration = registration_or_404(check_in.seminar, registration_id)
     if registration.status == Status.CANCELLED:
-        return _render_check_in(seminar, [], single=True)
+        return _render_check_in(check_in, [], single=True)
     position = None
     if registration.status == Status.WAITING:
         position = signup.waiting_position(registration)[0]
-    return _render_check_in(seminar, [roster.Entry(registration, position)], single=True)
+    return _render_check_in(check_in, [roster.Entry(registration, position)], single=True)
 
 
 @bp.post(SEMINAR + "/checkin/<int:registration_id>")
 def toggle_check_in(seminar_id: int, registration_id: int):
-    seminar = managed_seminar(current_user, seminar_id)
+    seminar = access.check_in_seminar(current_user, seminar_id).seminar
     registration = registration_or_404(seminar, registration_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -42,6 +42,7 @@ from wtforms.validators import (
 from seminars import dates
 from seminars.extensions import db
 from seminars.models import Organization, Organizer, QuestionKind, Seminar
+from seminars.organising import accounts
 from seminars.organising.editor import ProgramLine, QuestionDraft, SeminarDraft, SpeakerLine
 from seminars.slugs import SLUG_PATTERN
 from seminars.web.fields import (
@@ -414,6 +415,8 @@ class SeminarForm(FlaskForm):
         if seminar is None and not form.is_submitted():
             form.reminder_offsets.data = format_reminder_offsets([24 * 60, 60])
             form.waitlist_enabled.data = True
+            # The organisation they worked for last, not the alphabetically first.
+            form.organization_id.data = accounts.last_used_organization_id(organizer)
         if not form.is_submitted():
             form.add_blank_questions()
         return form
