@@ -239,6 +239,9 @@ def test_a_waiting_signup_learns_its_place_in_line(seminar_factory):
     assert [o.position for o in outcomes] == [None, 1, 2]
     last = db.session.get(Registration, outcomes[-1].registration_id)
     assert signup.waiting_position(last) == (2, 2)
+    # A caller whose answer shows no place does not have everyone in line counted.
+    uncounted = signup.sign_up(seminar.id, attendee("p9@example.org"), place_in_line=False)
+    assert (uncounted.kind, uncounted.position) == (signup.Outcome.WAITING, None)
 
 
 def test_a_new_registration_comes_with_the_token_of_its_manage_link(seminar_factory):

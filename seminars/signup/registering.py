@@ -70,6 +70,7 @@ def sign_up(
     content_version: int | None = None,
     by_organizer: bool = False,
     override_capacity: bool = False,
+    place_in_line: bool = True,
 ) -> SignupOutcome:
     """What happens when someone signs up: a seat, a place in line, or why not.
 
@@ -87,6 +88,9 @@ def sign_up(
     `by_organizer`: an organiser adds the person, also outside the registration window and
     to the waiting list when the seminar has none, and tells them themselves if they are
     registered already; `override_capacity` gives a seat beyond the capacity.
+
+    `place_in_line`: count a waiting signup's place in line. That counts everyone in line,
+    under the seminar's lock, so a caller whose answer shows no place leaves it out.
     """
     now = now or utcnow()
     key = email_key(attendee.email)
@@ -106,9 +110,7 @@ def sign_up(
             # seminar answers alike (DESIGN guarantee 5).
             return SignupOutcome(Outcome.FULL)
         if locked.existing_id is not None:
-            if not by_organizer:
-                _send_link_again(connection, locked.existing_id, now)
-            return SignupOutcome(Outcome.ALREADY_REGISTERED, registration_id=locked.existing_id)
+            return _already_registered(connection, locked.existing_id, now, by_organizer)
 
         if seat_left and seats.take_seat(
             connection, seminar_id, override_capacity=override_capacity
@@ -143,7 +145,13 @@ def sign_up(
             outbox.queue_for_registration("confirmed", registration, connection=connection)
             return SignupOutcome(Outcome.SEATED, registration.id, token)
         outbox.queue_for_registration("waiting", registration, connection=connection)
-        return SignupOutcome(Outcome.WAITING, registration.id, token, locked.in_line + 1)
+        place = {"seminar": seminar_id, "registration": registration.id}
+        position = (
+            connection.execute(statements.PLACE_IN_LINE, place).one().position
+            if place_in_line
+            else None
+        )
+        return SignupOutcome(Outcome.WAITING, registration.id, token, position)
 
 
 def _closed(locked: Row, now: datetime, *, by_organizer: bool) -> bool:
@@ -163,6 +171,16 @@ def _transaction(connection: Connection | None, seminar_id: int) -> Iterator[Con
     db.session.flush()
     yield db.session.connection()
     seats.forget_seat_count(seminar_id)
+
+
+def _already_registered(
+    connection: Connection, registration_id: int, now: datetime, by_organizer: bool
+) -> SignupOutcome:
+    """The address holds a registration: it is sent its link again, unless an organiser
+    added the person (they see the registration and tell them themselves)."""
+    if not by_organizer:
+        _send_link_again(connection, registration_id, now)
+    return SignupOutcome(Outcome.ALREADY_REGISTERED, registration_id=registration_id)
 
 
 def _send_link_again(connection: Connection, registration_id: int, now: datetime) -> None:

@@ -6,7 +6,7 @@ composing these statements on every signup would cost more than running them.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, case, func, insert, literal_column, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
 from seminars.models import Registration, Seminar, Status
 
@@ -22,24 +22,8 @@ ACTIVE_REGISTRATION = select(_registration.c.id).where(
     _registration.c.status != literal_column(f"'{Status.CANCELLED}'"),
 )
 
-# How many are in line, counted only when no seat is free (only then is a signup placed in
-# line): a new waiting registration is last in line, since the seminar is locked.
-_IN_LINE = case(
-    (
-        _seminar.seats_taken >= _seminar.capacity,
-        select(func.count())
-        .where(
-            _registration.c.seminar_id == _seminar.id,
-            _registration.c.status == literal_column(f"'{Status.WAITING}'"),
-        )
-        .scalar_subquery(),
-    ),
-    else_=literal_column("0"),
-)
-
 # The seminar under its row lock (on SQLite the transaction began IMMEDIATE, see
-# database.py), whether this address already holds a registration, and how many are in
-# line: one round trip.
+# database.py), and whether this address already holds a registration: one round trip.
 LOCK_FOR_SIGNUP = (
     select(
         _seminar.slug,
@@ -52,7 +36,6 @@ LOCK_FOR_SIGNUP = (
         _seminar.registration_opens_at,
         _seminar.registration_closes_at,
         ACTIVE_REGISTRATION.scalar_subquery().label("existing_id"),
-        _IN_LINE.label("in_line"),
     )
     .where(_seminar.id == bindparam("seminar"))
     .with_for_update(of=Seminar.__table__)
@@ -90,7 +73,7 @@ REGISTRATION_BY_ID = select(
 ).where(_registration.c.id == bindparam("registration"))
 
 # A waiting registration's place in line and how many are in line: one pass over the
-# index on (seminar, status, id), no registration row read.
+# index on (seminar, status, id), no registration row read, but over everyone in line.
 PLACE_IN_LINE = select(
     func.count().filter(_registration.c.id <= bindparam("registration")).label("position"),
     func.count().label("total"),

@@ -138,7 +138,11 @@ def _sign_up(seminar: Seminar, form: SignupForm):
     db.session.rollback()  # end the read; the signup locks and re-checks the seminar
     with db.engine.begin() as connection:  # commits at the end of the block
         outcome = signup.sign_up(
-            seminar_id, attendee, connection=connection, content_version=version
+            seminar_id,
+            attendee,
+            connection=connection,
+            content_version=version,
+            place_in_line=False,  # the answer shows no place (the email does)
         )
     if outcome.kind == signup.Outcome.CHANGED:
         return _refused(seminar_id, _("The seminar was changed just now. Check your answers."))

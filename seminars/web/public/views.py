@@ -203,6 +203,7 @@ def _check_and_sign_up(state, *, fresh: bool) -> tuple[SignupForm, signup.Signup
             form.attendee(current_language()),
             connection=connection,
             content_version=state.content_version,
+            place_in_line=False,  # the answer shows no place (the email does)
         )
     return form, outcome
 
