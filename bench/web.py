@@ -1,11 +1,14 @@
 """Throughput of the real app against a bare-Flask ceiling, measured in one run with wrk.
 
 Two gunicorn servers (2 sync workers each) on loopback, one with `wsgi:app` on a fresh
-SQLite database holding the demo seminars, one with `bench/baseline.py`. Pairs measured
-back to back, the same way:
+database holding the demo seminars, one with `bench/baseline.py`. Pairs measured back to
+back, the same way:
   (a) bare `/hello`                    vs the public seminar page
-  (b) bare form + SQLite insert        vs a complete signup (GET form, POST with CSRF)
-Usage: bench/run [--seconds 10] [--rounds 1] [--connections 8]
+  (b) bare form + insert               vs a complete signup (GET form, POST with CSRF)
+The database is a SQLite file, or with `--database postgresql` a database of its own on the
+server in PG_ADMIN_URL (created, and dropped afterwards), where the bare insert goes through
+psycopg.
+Usage: bench/run [--database sqlite|postgresql] [--seconds 10] [--rounds 1] [--connections 8]
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,29 +163,8 @@ def median_result(runs: list[Result]) -> Result:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10, help="per measurement")
-    parser.add_argument("--rounds", type=int, default=1, help="report the median of rounds")
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--json", type=Path, help="also write the results here")
-    options = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("bench/run needs wrk: apt-get install -y wrk", file=sys.stderr)
-        return 2
-
-    workdir = Path(tempfile.mkdtemp(prefix="seminars-bench-"))
-    env = {
-        **os.environ,
-        "SECRET_KEY": secrets.token_hex(32),
-        "INSTANCE_PATH": str(workdir),
-        "DATABASE_URL": f"sqlite:///{workdir / 'app.sqlite3'}",
-        "BASELINE_DATABASE": str(workdir / "baseline.sqlite3"),
-        "RATELIMIT_ENABLED": "0",  # every request comes from 127.0.0.1
-        "GUNICORN_ACCESS_LOG": "off",
-        "PYTHONPATH": str(ROOT),
-    }
-    slug = prepare_app_database(env)
+def measure(env: dict, slug: str, options: argparse.Namespace) -> dict[str, list[Result]]:
+    """Every measurement `options.rounds` times, with both servers up (warmed up first)."""
     app_port, baseline_port = free_port(), free_port()
     servers = [
         gunicorn("wsgi:app", app_port, env),
@@ -209,27 +193,83 @@ def main() -> int:
             server.terminate()
         for server in servers:
             server.wait(timeout=30)
+    return runs
+
+
+@contextmanager
+def database_urls(database: str, workdir: Path) -> Iterator[dict[str, str]]:
+    """The app's DATABASE_URL and the baseline's database: SQLite files in `workdir`, or one
+    new database on the PostgreSQL server for both (dropped afterwards)."""
+    if database == "sqlite":
+        yield {
+            "DATABASE_URL": f"sqlite:///{workdir / 'app.sqlite3'}",
+            "BASELINE_DATABASE": str(workdir / "baseline.sqlite3"),
+        }
+        return
+    import psycopg
+
+    admin_url = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"seminars_bench_{secrets.token_hex(6)}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        yield {
+            "DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://", 1),
+            "BASELINE_DATABASE_URL": url,
+        }
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--seconds", type=int, default=10, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=1, help="report the median of rounds")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("bench/run needs wrk: apt-get install -y wrk", file=sys.stderr)
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="seminars-bench-"))
+    with database_urls(options.database, workdir) as urls:
+        env = {
+            **os.environ,
+            **urls,
+            "SECRET_KEY": secrets.token_hex(32),
+            "INSTANCE_PATH": str(workdir),
+            "RATELIMIT_ENABLED": "0",  # every request comes from 127.0.0.1
+            "GUNICORN_ACCESS_LOG": "off",
+            "PYTHONPATH": str(ROOT),
+        }
+        slug = prepare_app_database(env)
+        runs = measure(env, slug, options)
+        from bench.baseline import count_rows
+
+        inserted = count_rows(urls.get("BASELINE_DATABASE_URL") or urls["BASELINE_DATABASE"])
+        registered = count_signups(env, slug)
+    shutil.rmtree(workdir, ignore_errors=True)
 
     results = {name: median_result(found) for name, found in runs.items()}
     for name in ("bare form + insert", "signup (GET form + POST)"):
         # Two requests per signup: report signups per second, latency per request.
         results[name].requests_per_second /= 2
-    from bench.baseline import count_rows
-
-    inserted = count_rows(env["BASELINE_DATABASE"])
-    registered = count_signups(env, slug)
     pairs = [
         ("seminar page", "bare hello"),
         ("signup (GET form + POST)", "bare form + insert"),
     ]
     print(
-        f"wrk, {options.connections} connections, {options.seconds}s x {options.rounds} round(s), "
-        f"gunicorn 2 sync workers each, {os.cpu_count()} CPUs (shared, noisy)\n"
+        f"{options.database}: wrk, {options.connections} connections, {options.seconds}s x "
+        f"{options.rounds} round(s), gunicorn 2 sync workers each, {os.cpu_count()} CPUs "
+        "(shared, noisy)\n"
         f"signup rows are signups/s (GET + POST); latency is per request.\n"
     )
     print(table(results, pairs))
     print(f"\nrows written: bare {inserted}, registrations {registered}")
-    shutil.rmtree(workdir, ignore_errors=True)
     if options.json:
         options.json.write_text(json.dumps({k: vars(v) for k, v in results.items()}, indent=2))
     return 1 if any(result.errors for result in results.values()) else 0

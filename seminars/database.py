@@ -3,9 +3,12 @@
 Every SQLite transaction begins IMMEDIATE: it takes the write lock up front and waits for
 it (busy timeout) instead of failing half-way when two processes read, then both write.
 WAL lets readers go on while one process writes; connections marked READ_ONLY (exports,
-and the public pages through `begin_for_reading`) begin DEFERRED, so a read never holds
-the write lock.
+the public pages' request hook, `reading()`) begin DEFERRED, so a read never holds the
+write lock.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask
 from sqlalchemy import event
@@ -61,15 +64,36 @@ def configure_engine(config: dict) -> None:
 
 
 def begin_for_reading() -> None:
-    """Begin the session's next transaction as a reader (READ_ONLY), for requests that only
-    read. With several gunicorn workers, a page view that took SQLite's write lock queued
-    behind every other page view and signup. A write later in such a transaction still
-    works, it only no longer waits its turn up front. No effect on PostgreSQL, or once the
-    session's transaction has begun.
+    """Begin the session's next transaction as a reader (READ_ONLY). With several gunicorn
+    workers, a page view that took SQLite's write lock queued behind every other page view
+    and signup. A write later in such a transaction still works, it only no longer waits
+    its turn up front. No effect on PostgreSQL, or once the session's transaction has begun.
+
+    Called by the public pages' request hook for GET; elsewhere use `reading()`.
     """
     if db.session().in_transaction() or db.engine.dialect.name != "sqlite":
         return
     db.session.connection(execution_options={READ_ONLY: True})
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """The session's reads inside the block, as a reader (see `begin_for_reading`), in a
+    transaction that ends with the block: a signup's form is checked and a page re-shown
+    without holding SQLite's write lock, and without a read still open during the write.
+
+    For reads only. Objects read inside are expired at the end, as after any transaction;
+    a transaction the caller had begun already is theirs, and goes on.
+    """
+    session = db.session()
+    if session.in_transaction():
+        yield
+        return
+    begin_for_reading()
+    try:
+        yield
+    finally:
+        session.rollback()
 
 
 def render_migration_type(kind, obj, autogen_context):

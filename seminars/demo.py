@@ -292,8 +292,8 @@ def load(today: date | None = None) -> list[Seminar]:
         created.append(seminar)
         if build is _small_seminar:
             for name, email, organization in SMALL_ATTENDEES:
-                signup.register(
-                    seminar, signup.Attendee(name=name, email=email, organization=organization)
+                signup.sign_up(
+                    seminar.id, signup.Attendee(name=name, email=email, organization=organization)
                 )
     _demo_organizer()
     return created

@@ -13,9 +13,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from seminars import create_app
+from seminars import create_app, signup
 from seminars.extensions import db
-from seminars.models import Organization, Question, QuestionKind, Seminar, SeminarStatus
+from seminars.models import (
+    Organization,
+    Question,
+    QuestionKind,
+    Registration,
+    Seminar,
+    SeminarStatus,
+)
 from seminars.signup import Attendee
 
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -198,6 +205,30 @@ def seminar_factory(app, organization_factory):
 def attendee(email: str = "anna@example.org", name: str = "Anna Andersson", **fields) -> Attendee:
     return Attendee(
         name=name, email=email, organization=fields.pop("organization", "Vision"), **fields
+    )
+
+
+def register(seminar: Seminar | int, person: Attendee, **flags) -> Registration:
+    """Sign `person` up through `signup.sign_up` in the session's transaction (as organisers
+    do; not committed) and read the new registration."""
+    seminar_id = seminar if isinstance(seminar, int) else seminar.id
+    outcome = signup.sign_up(seminar_id, person, **flags)
+    assert outcome.registered, outcome
+    return db.session.get(Registration, outcome.registration_id)
+
+
+def active_registration(seminar: Seminar, email: str) -> Registration | None:
+    """The registration this address holds for the seminar, unless cancelled."""
+    from sqlalchemy import select
+
+    from seminars.text import email_key
+
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.seminar_id == seminar.id,
+            Registration.email_key == email_key(email),
+            Registration.status != "cancelled",
+        )
     )
 
 

@@ -12,7 +12,7 @@ from seminars.extensions import db
 from seminars.mail import delivery, reminders
 from seminars.models import OutboxMessage, OutboxStatus, SeminarStatus
 from seminars.organising import announcements
-from tests.conftest import attendee
+from tests.conftest import active_registration, attendee, register
 from tests.mail_helpers import calendar_of, calendar_part, event_of, mail_to, text_of
 
 STARTS = datetime(2027, 3, 17, 12, 0, tzinfo=UTC)
@@ -28,8 +28,8 @@ def seminar_with_people(seminar_factory):
     """One seat taken, one person in line, one who cancelled; all confirmations delivered."""
     seminar = seminar_factory(starts_at=STARTS, capacity=1, title="Tillit i styrningen")
     for email in ("seated@example.org", "waiting@example.org", "gone@example.org"):
-        signup.register(seminar, attendee(email, language="en"))
-    gone = signup.active_registration(seminar, "gone@example.org")
+        register(seminar, attendee(email, language="en"))
+    gone = active_registration(seminar, "gone@example.org")
     signup.cancel(gone)
     db.session.commit()
     delivery.deliver_pending()

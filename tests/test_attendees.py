@@ -10,6 +10,7 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.models import AuditEvent, OutboxMessage, Registration, Status
 from tests.conftest import DIET_QUESTION, attendee, log_in
+from tests.conftest import register as add
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def seminar(client, organizer, seminar_factory):
 
 
 def register(seminar, email, **fields):
-    registration = signup.register(seminar, attendee(email, **fields))
+    registration = add(seminar, attendee(email, **fields))
     db.session.commit()
     return registration
 

@@ -32,7 +32,7 @@ from seminars.models import (
     SsoProvider,
 )
 from seminars.organising import accounts, sessions, sso
-from tests.conftest import DIET_QUESTION, attendee, log_in, make_app
+from tests.conftest import DIET_QUESTION, attendee, log_in, make_app, register
 
 ADMIN_PREFIX = "/organizer/admin"
 SITE_ADMIN_ONLY = ("/organizer/admin/sso", "/organizer/admin/organizations/new")
@@ -98,13 +98,13 @@ def world(app, organization_factory, organizer_factory, seminar_factory) -> Worl
         organization=victim_organization, title="Hemligt seminarium", questions=[DIET_QUESTION]
     )
     diet = victim_seminar.questions[0]
-    victim_registration = signup.register(
+    victim_registration = register(
         victim_seminar,
         attendee("hemlig@example.org", answers={str(diet.id): "Glutenfri"}),
     )
     intruder_organization = organization_factory("Någon annan")
     intruder_seminar = seminar_factory(organization=intruder_organization)
-    signup.register(intruder_seminar, attendee("egen@example.org"))
+    register(intruder_seminar, attendee("egen@example.org"))
     db.session.commit()
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.registration_id == victim_registration.id)
@@ -414,7 +414,7 @@ def test_every_post_needs_a_csrf_token(csrf_app):
     )
     db.session.add_all([owner, seminar])
     db.session.commit()
-    registration = signup.register(seminar, attendee())
+    registration = register(seminar, attendee())
     db.session.commit()
     ids = {
         "seminar_id": seminar.id,

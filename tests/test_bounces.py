@@ -23,7 +23,7 @@ from seminars import signup, worker
 from seminars.extensions import db
 from seminars.mail import bounces, delivery
 from seminars.models import OutboxMessage, OutboxStatus, Registration
-from tests.conftest import IN_CI, LocalSMTPServer, attendee, log_in
+from tests.conftest import IN_CI, LocalSMTPServer, attendee, log_in, register
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER, PASSWORD = "bounces", "studs-och-bounce"
@@ -179,7 +179,7 @@ def seminar(seminar_factory, organizer_factory, organization_factory, client):
 
 
 def sign_up(seminar, email: str) -> Registration:
-    registration = signup.register(seminar, attendee(email, "Anna Andersson"))
+    registration = register(seminar, attendee(email, "Anna Andersson"))
     db.session.commit()
     return registration
 

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import select
 
-from seminars import signup
 from seminars.extensions import db
 from seminars.models import AuditEvent
 from tests.conftest import attendee, log_in
+from tests.conftest import register as add
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def seminar(client, organizer_factory, organization_factory, seminar_factory):
 
 
 def register(seminar, email, name):
-    registration = signup.register(seminar, attendee(email, name=name))
+    registration = add(seminar, attendee(email, name=name))
     db.session.commit()
     return registration
 

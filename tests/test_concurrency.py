@@ -25,7 +25,7 @@ from seminars.models import (
     SeminarStatus,
     Status,
 )
-from tests.conftest import attendee, make_app
+from tests.conftest import attendee, make_app, register
 
 PROCESSES = 6
 SIGNUPS_PER_PROCESS = 10
@@ -49,7 +49,7 @@ def _sign_up(database_url, seminar_id, emails, barrier, results) -> None:
             for email in emails:
                 started = time.monotonic()
                 seminar = db.session.get(Seminar, seminar_id)
-                registration = signup.register(seminar, attendee(email, name=email))
+                registration = register(seminar, attendee(email, name=email))
                 db.session.commit()
                 outcome.append((email, registration.id, started, time.monotonic()))
                 db.session.remove()

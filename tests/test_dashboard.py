@@ -10,7 +10,7 @@ from sqlalchemy import event
 from seminars import signup
 from seminars.extensions import db
 from seminars.models import utcnow
-from tests.conftest import attendee, log_in
+from tests.conftest import attendee, log_in, register
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def _numbers(row: str) -> list[int]:
 def test_counts_for_upcoming_and_past_seminars(english_client, organizer, seminar_factory):
     mine = organizer.organizations[0]
     upcoming = seminar_factory(organization=mine, title="Frukostsamtal", capacity=2)
-    people = [signup.register(upcoming, attendee(f"p{n}@example.org")) for n in range(4)]
+    people = [register(upcoming, attendee(f"p{n}@example.org")) for n in range(4)]
     signup.cancel(people[3])
     people[0].checked_in_at = utcnow()
     seminar_factory(
@@ -95,7 +95,7 @@ def _add_seminars(organizer, seminar_factory, how_many: int, cohost) -> None:
         seminar = seminar_factory(organization=organizer.organizations[0], capacity=3)
         seminar.cohosts = [cohost]
         for person in range(5):
-            signup.register(seminar, attendee(f"p{n}-{person}@example.org"))
+            register(seminar, attendee(f"p{n}-{person}@example.org"))
     db.session.commit()
 
 
@@ -119,7 +119,7 @@ def test_each_seminar_has_a_small_signup_chart_with_its_totals(
     seminar = seminar_factory(organization=organizer.organizations[0], title="Med graf", capacity=2)
     now = utcnow()
     for n, days_ago in enumerate([3, 3, 1]):
-        signup.register(seminar, attendee(f"p{n}@example.org"), now=now - timedelta(days=days_ago))
+        register(seminar, attendee(f"p{n}@example.org"), now=now - timedelta(days=days_ago))
     db.session.commit()
     row = _row(english_client.get("/organizer/").text, "Med graf")
     svg = row[row.index("<svg") : row.index("</svg>")]

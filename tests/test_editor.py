@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from seminars import signup
 from seminars.extensions import db
 from seminars.models import (
     AuditEvent,
@@ -21,7 +20,7 @@ from seminars.models import (
     Status,
 )
 from seminars.organising import editor
-from tests.conftest import attendee, log_in
+from tests.conftest import attendee, log_in, register
 
 
 @pytest.fixture
@@ -283,7 +282,7 @@ def test_host_must_be_one_of_my_organisations(english_client, organizer, organiz
 def test_capacity_below_confirmed_count_is_refused(english_client, organizer, seminar_factory):
     seminar = seminar_factory(organization=organizer.organizations[0], capacity=5)
     for n in range(3):
-        signup.register(seminar, attendee(f"p{n}@example.org"))
+        register(seminar, attendee(f"p{n}@example.org"))
     db.session.commit()
     response = english_client.post(
         f"/organizer/seminars/{seminar.id}/edit", data=edit_data(seminar, capacity="2")
@@ -299,7 +298,7 @@ def test_raising_capacity_promotes_from_waiting_list_in_order(
     english_client, organizer, seminar_factory
 ):
     seminar = seminar_factory(organization=organizer.organizations[0], capacity=1)
-    people = [signup.register(seminar, attendee(f"p{n}@example.org")) for n in range(4)]
+    people = [register(seminar, attendee(f"p{n}@example.org")) for n in range(4)]
     db.session.commit()
     response = english_client.post(
         f"/organizer/seminars/{seminar.id}/edit", data=edit_data(seminar, capacity="3")
@@ -322,8 +321,8 @@ def _published_with_attendees(seminar_factory, organizer):
     seminar = seminar_factory(
         organization=organizer.organizations[0], capacity=1, starts_at=starts_at
     )
-    signup.register(seminar, attendee("a@example.org"))
-    signup.register(seminar, attendee("b@example.org"))
+    register(seminar, attendee("a@example.org"))
+    register(seminar, attendee("b@example.org"))
     db.session.commit()
     return seminar
 
@@ -395,7 +394,7 @@ def test_removing_a_question_deletes_its_answers_and_keeps_the_rest(
         ],
     )
     diet, union = seminar.questions
-    registration = signup.register(
+    registration = register(
         seminar,
         attendee(answers={str(diet.id): "Vegetarisk", str(union.id): "Vision"}),
     )
@@ -504,7 +503,7 @@ def test_duplicate_of_last_years_seminar_lands_on_the_same_weekday_a_year_on(
         starts_at=last_year,
         questions=[{"text": "Kost", "kind": QuestionKind.SHORT_TEXT, "sensitive": True}],
     )
-    signup.register(seminar, attendee(), now=last_year - timedelta(days=5))
+    register(seminar, attendee(), now=last_year - timedelta(days=5))
     copy = editor.duplicate_seminar(organizer, seminar, today=date(2026, 1, 10))
     db.session.commit()
     assert copy.status == SeminarStatus.DRAFT

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from seminars import signup
 from seminars.extensions import db
 from seminars.models import QuestionKind
+from tests.conftest import active_registration, register
 
 from .conftest import DIET_QUESTION, attendee
 
@@ -120,7 +121,7 @@ def test_newline_in_a_name_is_refused_not_stored(client, seminar_factory):
         data={"name": "Anna\r\nBcc: victim@example.org", "email": "anna@example.org"},
     )
     assert response.status_code == 422
-    assert signup.active_registration(seminar, "anna@example.org") is None
+    assert active_registration(seminar, "anna@example.org") is None
 
 
 def test_upload_over_the_limit_gets_a_clear_413_page(client, seminar_factory):
@@ -159,7 +160,7 @@ def test_hostile_seminar_description_is_sanitised_on_the_public_page(client, sem
 
 def test_hostile_attendee_name_is_escaped_on_the_attendee_page(client, seminar_factory):
     seminar = seminar_factory()
-    registration = signup.register(
+    registration = register(
         seminar, attendee(name="<img src=x onerror=alert(1)>", organization="<b>Vision</b>")
     )
     db.session.commit()
@@ -180,6 +181,6 @@ def _seminar_with_questions(seminar_factory):
 
 
 def _manage_token(seminar) -> str:
-    registration = signup.register(seminar, attendee())
+    registration = register(seminar, attendee())
     db.session.commit()
     return signup.manage_token(registration)

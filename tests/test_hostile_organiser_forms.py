@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seminars import signup
 from seminars.extensions import db
-from tests.conftest import DIET_QUESTION, attendee, log_in
+from tests.conftest import DIET_QUESTION, attendee, log_in, register
 from tests.test_editor import form_data
 from tests.test_hostile_input import HOSTILE_SETTINGS, hostile_text
 
@@ -113,7 +112,7 @@ def test_hostile_attendee_is_plain_text_on_every_organiser_page(
     seminar = seminar_factory(organization=organizer.organizations[0], questions=[DIET_QUESTION])
     diet = seminar.questions[0]
     diet.kind = "short_text"
-    registration = signup.register(
+    registration = register(
         seminar,
         attendee(
             name=HOSTILE_NAME,

@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from seminars import signup
 from seminars.extensions import db
 from seminars.mail import context as mail_context
 from seminars.models import AuditEvent, OutboxMessage, OutboxStatus
 from seminars.organising import audit
 from seminars.web.attendees.labels import ACTION_LABELS, KIND_LABELS
-from tests.conftest import attendee, log_in
+from tests.conftest import attendee, log_in, register
 from tests.test_editor import edit_data
 
 SEMINARS = Path(__file__).resolve().parents[1] / "seminars"
@@ -67,7 +66,7 @@ def test_every_kind_of_email_has_a_name_people_use():
 def test_no_internal_kind_or_status_ever_shows_in_the_email_log(
     client, organizer, seminar, language
 ):
-    registration = signup.register(seminar, attendee())
+    registration = register(seminar, attendee())
     for number, kind in enumerate(SENT_KINDS):
         db.session.add(
             OutboxMessage(
@@ -105,7 +104,7 @@ def test_no_internal_kind_or_status_ever_shows_in_the_email_log(
 
 
 def test_a_sent_email_shows_when_it_was_sent_not_its_attempts(signed_in, seminar):
-    signup.register(seminar, attendee())
+    register(seminar, attendee())
     sent = db.session.scalars(select(OutboxMessage)).one()
     sent.status, sent.sent_at = OutboxStatus.SENT, datetime(2031, 3, 1, 9, 5, tzinfo=UTC)
     db.session.commit()
@@ -116,7 +115,7 @@ def test_a_sent_email_shows_when_it_was_sent_not_its_attempts(signed_in, seminar
 
 
 def test_a_failed_email_says_after_how_many_attempts_and_why(signed_in, seminar):
-    signup.register(seminar, attendee())
+    register(seminar, attendee())
     failed = db.session.scalars(select(OutboxMessage)).one()
     failed.status, failed.attempts = OutboxStatus.FAILED, 5
     failed.last_error = "550 mailbox unavailable"

@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from seminars import signup
 from seminars.extensions import db
 from seminars.mail import delivery, reminders
-from tests.conftest import attendee
+from tests.conftest import attendee, register
 from tests.mail_helpers import html_of, mail_to, text_of
 
 TITLE = "Inflytande och hälsa med tillitsbaserad styrning?"
@@ -40,7 +39,7 @@ def test_a_title_ending_in_a_question_mark_is_not_followed_by_a_stop_or_comma(
     seminar_factory, smtp_server, language, confirmation, reminder
 ):
     seminar = seminar_factory(title=TITLE, starts_at=STARTS)
-    signup.register(
+    register(
         seminar, attendee("anna@example.org", language=language), now=STARTS - timedelta(days=9)
     )
     db.session.commit()
@@ -58,7 +57,7 @@ def test_a_title_ending_in_a_question_mark_is_not_followed_by_a_stop_or_comma(
 
 def test_a_title_ending_in_a_full_stop_keeps_the_sentence_as_written(seminar_factory, smtp_server):
     seminar = seminar_factory(title="Tillit i praktiken", starts_at=STARTS)
-    signup.register(seminar, attendee("anna@example.org"), now=STARTS - timedelta(days=9))
+    register(seminar, attendee("anna@example.org"), now=STARTS - timedelta(days=9))
     db.session.commit()
 
     delivery.deliver_pending()

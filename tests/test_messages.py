@@ -11,7 +11,7 @@ from seminars.extensions import db
 from seminars.mail import render
 from seminars.models import AuditEvent, OutboxMessage, OutboxStatus, Registration, Status, utcnow
 from seminars.organising import roster
-from tests.conftest import attendee, log_in
+from tests.conftest import attendee, log_in, register
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def people(seminar):
     """Two with a seat (the first checked in), one waiting, one cancelled."""
     made = []
     for n in range(4):
-        made.append(signup.register(seminar, attendee(f"p{n}@example.org", name=f"Person {n}")))
+        made.append(register(seminar, attendee(f"p{n}@example.org", name=f"Person {n}")))
     signup.cancel(made[3])
     made[0].checked_in_at = utcnow()
     db.session.commit()
@@ -198,7 +198,7 @@ def test_a_sent_email_cannot_be_resent(client, seminar, people):
 
 def test_email_of_another_seminar_is_not_found(client, seminar, seminar_factory):
     other = seminar_factory(organization=seminar.organization)
-    registration = signup.register(other, attendee("x@example.org"))
+    registration = register(other, attendee("x@example.org"))
     db.session.commit()
     mail = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.registration_id == registration.id)

@@ -26,7 +26,7 @@ from seminars.models import (
     SeminarStatus,
     Speaker,
 )
-from tests.conftest import attendee
+from tests.conftest import attendee, register
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -60,10 +60,10 @@ def test_second_view_is_not_rendered_again_and_seats_stay_live(app, client, semi
     with renders(app) as rendered:
         assert "3 platser kvar" in page(client, seminar)
         assert "3 platser kvar" in page(client, seminar)
-        signup.register(seminar, attendee("a@example.org"))
+        register(seminar, attendee("a@example.org"))
         db.session.commit()
         assert "2 platser kvar" in page(client, seminar)
-        signup.register(seminar, attendee("b@example.org"))
+        register(seminar, attendee("b@example.org"))
         db.session.commit()
         assert "1 plats kvar" in page(client, seminar)
     # One full render; signups change only the number, filled in per view.
@@ -73,7 +73,7 @@ def test_second_view_is_not_rendered_again_and_seats_stay_live(app, client, semi
 def test_the_last_seat_turns_the_form_into_the_waiting_list(client, seminar_factory):
     seminar = seminar_factory(capacity=1)
     assert "Anmäl dig till väntelistan" not in page(client, seminar)
-    signup.register(seminar, attendee("a@example.org"))
+    register(seminar, attendee("a@example.org"))
     db.session.commit()
     full = page(client, seminar)
     assert "Fullbokat – väntelista öppen" in full
@@ -159,7 +159,7 @@ def test_a_renamed_cohost_shows_on_every_seminar_it_cohosts(client, seminar_fact
 def test_a_signup_does_not_count_as_a_change(seminar_factory):
     seminar = seminar_factory()
     version = seminar.content_version
-    signup.register(seminar, attendee())
+    register(seminar, attendee())
     db.session.commit()
     db.session.refresh(seminar)
     assert seminar.content_version == version
@@ -202,9 +202,9 @@ def test_every_visitor_gets_their_own_csrf_token(app, seminar_factory):
     path = f"/seminars/{seminar.slug}/register"
     person = {"name": "Bo Berg", "email": "bo@example.org"}
     assert bo.post(path, data={**person, "csrf_token": anna_token}).status_code == 400
-    assert bo.post(path, data={**person, "csrf_token": bo_token}).status_code == 303
+    assert bo.post(path, data={**person, "csrf_token": bo_token}).status_code == 200
     anna_signs_up = {"name": "Anna", "email": "anna@example.org", "csrf_token": anna_token}
-    assert anna.post(path, data=anna_signs_up).status_code == 303
+    assert anna.post(path, data=anna_signs_up).status_code == 200
 
 
 def test_with_debug_every_view_renders_the_template_again(app, client, seminar_factory):
@@ -332,7 +332,7 @@ def test_a_question_added_elsewhere_is_asked_although_the_state_was_older(
     assert registrations(seminar) == []
     question_id = db.session.scalar(select(Question.id).where(Question.seminar_id == seminar.id))
     answered = {"name": "Cia", "email": "cia@x.org", f"q{question_id}": "Malmö"}
-    assert client.post(path, data=answered).status_code == 303
+    assert client.post(path, data=answered).status_code == 200
     assert [r.answers for r in registrations(seminar)] == [{str(question_id): "Malmö"}]
 
 
@@ -347,7 +347,7 @@ def test_a_signup_checked_against_an_older_page_is_checked_again(
     response = client.post(
         f"/seminars/{seminar.slug}/register", data={"name": "Bo", "email": "bo@x.org"}
     )
-    assert response.status_code == 303
+    assert response.status_code == 200
     assert [r.email for r in registrations(seminar)] == ["bo@x.org"]
 
 
@@ -363,7 +363,7 @@ def test_a_question_removed_elsewhere_is_not_held_against_anyone(
     response = client.post(
         f"/seminars/{seminar.slug}/register", data={"name": "Bo", "email": "bo@x.org"}
     )
-    assert response.status_code == 303
+    assert response.status_code == 200
     assert db.session.scalar(select(func.count(Registration.id))) == 1
 
 
@@ -386,7 +386,7 @@ def test_a_page_changed_again_and_again_asks_to_send_again(client, seminar_facto
     seminar = seminar_factory()
 
     def changed(*args, **kwargs):
-        raise signup.SeminarChanged(seminar.slug)
+        return signup.SignupOutcome(signup.Outcome.CHANGED)
 
     monkeypatch.setattr(signup, "sign_up", changed)
     data = {"name": "Bo Berg", "email": "bo@x.org"}

@@ -8,7 +8,7 @@ import pytest
 
 from seminars import signup
 from seminars.extensions import db
-from tests.conftest import attendee
+from tests.conftest import attendee, register
 
 
 def assert_private(response, url: str) -> None:
@@ -20,7 +20,7 @@ def assert_private(response, url: str) -> None:
 def own(app, organization_factory, organizer_factory, seminar_factory):
     organization = organization_factory("OFR")
     seminar = seminar_factory(organization=organization)
-    registration = signup.register(seminar, attendee("anna@example.org"))
+    registration = register(seminar, attendee("anna@example.org"))
     organizer = organizer_factory(organization)
     db.session.commit()
     return organization, seminar, registration, organizer

@@ -11,7 +11,7 @@ from seminars import signup
 from seminars.database import READ_ONLY
 from seminars.extensions import db
 from seminars.models import Registration, SeminarStatus, Status
-from tests.conftest import DIET_QUESTION, attendee
+from tests.conftest import DIET_QUESTION, attendee, register
 
 SIGNUP = {"name": "Åsa Plesner", "email": "asa@example.org", "organization": "Balans"}
 
@@ -26,10 +26,16 @@ def post_signup(client, seminar, **fields):
 
 
 def manage_path(response) -> str:
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    location = response.headers["Location"]
-    assert re.fullmatch(r"/r/[A-Za-z0-9_-]{43}", location)
-    return location
+    """A signup is answered with "check your email"; the manage link is in that email (its
+    text is tested in test_delivery.py). Returns the link of the newest registration."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:500]
+    assert "Titta i din e-post" in page or "Check your email" in page
+    assert "Location" not in response.headers
+    registration = db.session.scalar(select(Registration).order_by(Registration.id.desc()))
+    path = f"/r/{signup.manage_token(registration)}"
+    assert re.fullmatch(r"/r/[A-Za-z0-9_-]{43}", path)
+    return path
 
 
 def test_list_shows_upcoming_in_swedish_with_availability(client, seminar_factory):
@@ -53,7 +59,7 @@ def test_list_in_english(client, seminar_factory):
 
 def test_list_states_full_closed_and_past(client, seminar_factory):
     full = seminar_factory(title="Full", capacity=1)
-    signup.register(full, attendee())
+    register(full, attendee())
     seminar_factory(title="Closed", registration_closes_at=datetime.now(UTC) - timedelta(days=1))
     past = datetime.now(UTC) - timedelta(days=30)
     seminar_factory(title="Last year", starts_at=past)
@@ -64,6 +70,17 @@ def test_list_states_full_closed_and_past(client, seminar_factory):
     assert "Anmälan stängd" in page
     assert "Tidigare seminarier" in page and "Last year" in page
     assert "Secret draft" not in page
+
+
+def test_a_registration_opening_later_is_announced_on_the_list_and_the_page(
+    client, seminar_factory
+):
+    opens = datetime(2036, 3, 2, 8, 0, tzinfo=UTC)  # 09.00 in Stockholm
+    seminar = seminar_factory(starts_at=opens + timedelta(days=30), registration_opens_at=opens)
+    for path in ("/", f"/seminars/{seminar.slug}"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Anmälan öppnar söndag 2 mars 2036 kl. 09.00" in response.get_data(as_text=True)
 
 
 def test_seminar_page_shows_what_a_person_needs(client, seminar_factory):
@@ -87,7 +104,7 @@ def test_draft_seminar_is_not_public(client, seminar_factory):
     assert post_signup(client, seminar).status_code == 404
 
 
-def test_signup_redirects_to_attendee_page(client, seminar_factory):
+def test_signup_asks_to_check_email_whose_link_opens_attendee_page(client, seminar_factory):
     seminar = seminar_factory()
     page = client.get(manage_path(post_signup(client, seminar))).get_data(as_text=True)
     assert "Du är anmäld" in page
@@ -109,7 +126,7 @@ def test_signup_in_english_remembers_language(client, seminar_factory):
 
 def test_full_seminar_puts_signup_on_waiting_list_with_position(client, seminar_factory):
     seminar = seminar_factory(capacity=1)
-    signup.register(seminar, attendee("first@example.org"))
+    register(seminar, attendee("first@example.org"))
     db.session.commit()
     page = client.get(manage_path(post_signup(client, seminar))).get_data(as_text=True)
     assert "Du står på väntelistan – plats 1 av 1" in page
@@ -117,7 +134,7 @@ def test_full_seminar_puts_signup_on_waiting_list_with_position(client, seminar_
 
 def test_full_seminar_without_waiting_list_says_fully_booked(client, seminar_factory):
     seminar = seminar_factory(capacity=1, waitlist_enabled=False)
-    signup.register(seminar, attendee("first@example.org"))
+    register(seminar, attendee("first@example.org"))
     db.session.commit()
     assert "Seminariet är fullbokat." in client.get(f"/seminars/{seminar.slug}").get_data(
         as_text=True
@@ -231,7 +248,7 @@ def test_attendee_changes_answers(client, seminar_factory):
 def test_attendee_cancels_with_confirmation_and_first_waiting_moves_up(client, seminar_factory):
     seminar = seminar_factory(capacity=1)
     path = manage_path(post_signup(client, seminar))
-    waiting = signup.register(seminar, attendee("next@example.org"))
+    waiting = register(seminar, attendee("next@example.org"))
     db.session.commit()
     confirm_page = client.get(f"{path}/cancel").get_data(as_text=True)
     assert "Ja, avboka mig" in confirm_page
@@ -306,7 +323,7 @@ def test_a_signup_holds_the_write_lock_only_for_the_write(client, seminar_factor
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL locks only the seminar's row, and only in the write")
     seminar = seminar_factory(capacity=1, waitlist_enabled=False)
-    signup.register(seminar, attendee("first@example.org"))
+    register(seminar, attendee("first@example.org"))
     db.session.commit()
     path = f"/seminars/{seminar.slug}/register"
     db.session.remove()  # the test's own transaction must not be the one the view uses

@@ -11,6 +11,7 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.models import OutboxMessage, PurgeRun, Registration, Status
 from seminars.organising import purge
+from tests.conftest import register
 
 from .conftest import DIET_QUESTION, attendee
 
@@ -22,12 +23,12 @@ def _seminar_ended(seminar_factory, days_ago: float, **fields):
     ends_at = NOW - timedelta(days=days_ago)
     seminar = seminar_factory(starts_at=ends_at - timedelta(hours=3), capacity=1, **fields)
     signed_up = seminar.starts_at - timedelta(days=10)
-    confirmed = signup.register(
+    confirmed = register(
         seminar,
         attendee("kim@example.org", "Kim Berg", answers={}),
         now=signed_up,
     )
-    waiting = signup.register(seminar, attendee("lo@example.org", "Lo Ek"), now=signed_up)
+    waiting = register(seminar, attendee("lo@example.org", "Lo Ek"), now=signed_up)
     db.session.commit()
     return seminar, confirmed, waiting
 
@@ -91,7 +92,7 @@ def test_health_answers_and_sent_mail_addresses_go_too(seminar_factory):
     ends_at = NOW - timedelta(days=120)
     seminar = seminar_factory(starts_at=ends_at - timedelta(hours=3), questions=[DIET_QUESTION])
     question_id = str(seminar.questions[0].id)
-    registration = signup.register(
+    registration = register(
         seminar,
         attendee(answers={question_id: "Glutenfri"}),
         now=seminar.starts_at - timedelta(days=3),

@@ -129,7 +129,13 @@ def test_a_signups_duplicate_check_reads_the_unique_index(seminar_factory):
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        signup.sign_up(seminar_id, attendee("anna@example.org"), content_version=version)
+        with db.engine.begin() as connection:
+            signup.sign_up(
+                seminar_id,
+                attendee("anna@example.org"),
+                connection=connection,
+                content_version=version,
+            )
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     statement, parameters = next((s, p) for s, p in executed if "registration.email_key" in s)

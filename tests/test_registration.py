@@ -9,10 +9,11 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.models import OutboxMessage, Registration, Seminar, SeminarStatus, Status
 from tests.conftest import attendee
+from tests.conftest import register as add
 
 
 def register(seminar, email, **fields):
-    registration = signup.register(seminar, attendee(email, **fields))
+    registration = add(seminar, attendee(email, **fields))
     db.session.commit()
     return registration
 
@@ -44,8 +45,8 @@ def test_confirmation_and_waiting_mail_are_queued_with_the_signup(seminar_factor
 def test_full_seminar_without_waiting_list_refuses(seminar_factory):
     seminar = seminar_factory(capacity=1, waitlist_enabled=False)
     register(seminar, "a@example.org")
-    with pytest.raises(signup.SeminarFull):
-        signup.register(seminar, attendee("b@example.org"))
+    refused = signup.sign_up(seminar.id, attendee("b@example.org"))
+    assert refused.kind == signup.Outcome.FULL
     db.session.rollback()
     assert db.session.scalar(select(func.count(Registration.id))) == 1
 
@@ -91,10 +92,10 @@ def test_cancelling_twice_changes_nothing(seminar_factory):
 def test_same_email_in_other_case_is_already_registered_and_gets_link_again(seminar_factory):
     seminar = seminar_factory()
     first = register(seminar, "Anna@Example.org")
-    with pytest.raises(signup.AlreadyRegistered) as raised:
-        signup.register(seminar, attendee("  anna@EXAMPLE.org "))
+    again = signup.sign_up(seminar.id, attendee("  anna@EXAMPLE.org "))
+    assert again.kind == signup.Outcome.ALREADY_REGISTERED
     db.session.commit()
-    assert raised.value.registration.id == first.id
+    assert again.registration_id == first.id
     assert db.session.scalar(select(func.count(Registration.id))) == 1
     assert outbox_kinds(first) == ["confirmed", "manage_link"]
 
@@ -121,8 +122,7 @@ def test_signing_up_again_after_cancelling_is_allowed(seminar_factory):
 )
 def test_no_signup_outside_the_registration_window(seminar_factory, fields):
     seminar = seminar_factory(**fields)
-    with pytest.raises(signup.RegistrationClosed):
-        signup.register(seminar, attendee())
+    assert signup.sign_up(seminar.id, attendee()).kind == signup.Outcome.CLOSED
     db.session.commit()  # even a caller that commits after a refusal takes no seat
     assert seats_taken(seminar) == 0
 
@@ -140,16 +140,19 @@ def test_a_refused_signup_takes_no_seat(seminar_factory, public):
     register(seminar, "anna@example.org")
     seminar_id, version = seminar.id, seminar.content_version
     refusals = [
-        (signup.AlreadyRegistered, attendee("ANNA@example.org"), version),
-        (signup.SeminarChanged, attendee("bo@example.org"), version + 1),
+        (signup.Outcome.ALREADY_REGISTERED, attendee("ANNA@example.org"), version),
+        (signup.Outcome.CHANGED, attendee("bo@example.org"), version + 1),
     ]
-    for error, person, seen in refusals if public else refusals[:1]:
-        with pytest.raises(error):
-            if public:
-                db.session.commit()  # sign_up writes on a connection of its own
-                signup.sign_up(seminar_id, person, content_version=seen)
-            else:
-                signup.register(seminar_id, person, by_organizer=True)
+    for refusal, person, seen in refusals if public else refusals[:1]:
+        if public:
+            db.session.commit()  # a public signup writes on a connection of its own
+            with db.engine.begin() as connection:
+                outcome = signup.sign_up(
+                    seminar_id, person, connection=connection, content_version=seen
+                )
+        else:
+            outcome = signup.sign_up(seminar_id, person, by_organizer=True)
+        assert outcome.kind == refusal
         db.session.commit()
         assert seats_taken(seminar) == 1
     assert db.session.scalar(select(func.count(Registration.id))) == 1
@@ -196,10 +199,10 @@ def test_raising_capacity_promotes_in_order(seminar_factory):
 
 
 def test_the_registration_returned_is_the_row_stored(seminar_factory):
-    # register() inserts with plain SQL and hands back an object without reading it back:
-    # it must hold exactly what a fresh read of the row gives.
+    # sign_up() inserts with plain SQL; the registration read in the session afterwards
+    # must hold exactly what a fresh read of the row gives.
     seminar_id = seminar_factory(capacity=1).id
-    returned = signup.register(seminar_id, attendee("Anna@Example.org", organization="Vision"))
+    returned = add(seminar_id, attendee("Anna@Example.org", organization="Vision"))
     db.session.commit()
     fields = [c.key for c in Registration.__table__.c]
     held = {name: getattr(returned, name) for name in fields}
@@ -212,17 +215,65 @@ def test_the_registration_returned_is_the_row_stored(seminar_factory):
 
 def test_a_loaded_seminar_keeps_its_seat_count_in_step(seminar_factory):
     seminar = seminar_factory(capacity=1)
-    signup.register(seminar, attendee("a@example.org"))
-    signup.register(seminar, attendee("b@example.org"))
+    add(seminar, attendee("a@example.org"))
+    add(seminar, attendee("b@example.org"))
     assert seminar.seats_taken == 1 and seminar.seats_left == 0
 
 
 def test_a_change_not_yet_flushed_counts_for_the_signup(seminar_factory):
-    # register() runs plain SQL in the session's transaction: what the caller changed in
+    # sign_up() runs plain SQL in the session's transaction: what the caller changed in
     # the session must be written first, as any session query would.
     seminar = seminar_factory(capacity=1)
     register(seminar, "a@example.org")
     seminar_id = seminar.id  # loaded again after the commit
     seminar.capacity = 2  # an organiser raises the capacity and adds someone at once
-    added = signup.register(seminar_id, attendee("b@example.org"), by_organizer=True)
+    added = add(seminar_id, attendee("b@example.org"), by_organizer=True)
     assert added.status == Status.CONFIRMED
+
+
+def test_a_waiting_signup_learns_its_place_in_line(seminar_factory):
+    seminar = seminar_factory(capacity=1)
+    outcomes = [signup.sign_up(seminar.id, attendee(f"p{n}@example.org")) for n in range(3)]
+    db.session.commit()
+    assert [o.kind for o in outcomes] == [signup.Outcome.SEATED] + [signup.Outcome.WAITING] * 2
+    assert [o.position for o in outcomes] == [None, 1, 2]
+    last = db.session.get(Registration, outcomes[-1].registration_id)
+    assert signup.waiting_position(last) == (2, 2)
+    # A caller whose answer shows no place does not have everyone in line counted.
+    uncounted = signup.sign_up(seminar.id, attendee("p9@example.org"), place_in_line=False)
+    assert (uncounted.kind, uncounted.position) == (signup.Outcome.WAITING, None)
+
+
+def test_a_new_registration_comes_with_the_token_of_its_manage_link(seminar_factory):
+    seminar = seminar_factory()
+    outcome = signup.sign_up(seminar.id, attendee())
+    db.session.commit()
+    assert signup.registration_for_token(outcome.token).id == outcome.registration_id
+
+
+def test_nothing_is_kept_until_the_caller_commits(seminar_factory):
+    seminar = seminar_factory(capacity=5)
+    seminar_id = seminar.id
+    assert signup.sign_up(seminar_id, attendee()).registered
+    db.session.rollback()
+    assert seats_taken(seminar) == 0
+    assert db.session.scalar(select(func.count(Registration.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    # On a connection of its own, likewise: the caller's transaction decides.
+    db.session.commit()  # (on SQLite the session's transaction holds the write lock)
+    with db.engine.connect() as connection:
+        assert signup.sign_up(seminar_id, attendee(), connection=connection).registered
+        connection.rollback()
+    assert db.session.scalar(select(func.count(Registration.id))) == 0
+
+
+def test_an_organiser_adding_someone_registered_mails_nobody(seminar_factory):
+    seminar = seminar_factory()
+    first = register(seminar, "anna@example.org")
+    outcome = signup.sign_up(seminar.id, attendee("ANNA@example.org"), by_organizer=True)
+    db.session.commit()
+    assert (outcome.kind, outcome.registration_id) == (
+        signup.Outcome.ALREADY_REGISTERED,
+        first.id,
+    )
+    assert outbox_kinds(first) == ["confirmed"]

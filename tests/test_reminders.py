@@ -13,7 +13,7 @@ from seminars import dates, signup
 from seminars.extensions import db
 from seminars.mail import delivery, reminders
 from seminars.models import OutboxMessage, OutboxStatus, Status
-from tests.conftest import attendee
+from tests.conftest import attendee, register
 from tests.mail_helpers import event_of, html_of, links_in, manage_path, text_of
 
 DAY, HOUR = 1440, 60
@@ -25,7 +25,7 @@ def app(mail_app):
 
 
 def sign_up(seminar, email, at, **fields):
-    registration = signup.register(seminar, attendee(email, **fields), now=at)
+    registration = register(seminar, attendee(email, **fields), now=at)
     db.session.commit()
     return registration
 

@@ -13,6 +13,7 @@ from seminars.config import DEFAULT_SECRET_KEY
 from seminars.extensions import db
 from seminars.models import Organization, Seminar, SeminarStatus
 from seminars.web.security import CONTENT_SECURITY_POLICY
+from tests.conftest import register
 
 from .conftest import attendee, clear_database, make_app
 
@@ -40,7 +41,7 @@ def test_policy_allows_nothing_inline_and_no_framing():
 
 
 def test_manage_link_never_leaks_in_referer_or_cache(client, seminar_factory):
-    registration = signup.register(seminar_factory(), attendee())
+    registration = register(seminar_factory(), attendee())
     db.session.commit()
     token = signup.manage_token(registration)
     for path in (f"/r/{token}", f"/r/{token}/cancel", f"/r/{token}/delete"):

@@ -14,7 +14,7 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.models import SeminarStatus
 from seminars.web import pagecache
-from tests.conftest import attendee
+from tests.conftest import attendee, register
 
 BASE_URL = "http://seminars.test"
 START = datetime(2031, 3, 19, 12, 0, tzinfo=UTC)  # onsdag 19 mars 2031 kl. 13.00 in Stockholm
@@ -133,13 +133,13 @@ def test_registration_not_yet_open_is_a_pre_order(client, seminar):
 
 def test_availability_follows_the_seats_through_the_page_cache(client, seminar):
     """Rendered once per version: the key says whether a seat is left, and so does the offer."""
-    people = [signup.register(seminar, attendee(f"p{n}@example.org")) for n in range(2)]
+    people = [register(seminar, attendee(f"p{n}@example.org")) for n in range(2)]
     db.session.commit()
     assert event_of(read(client, seminar))["offers"]["availability"].endswith("/SoldOut")
     signup.cancel(people[0])
     db.session.commit()
     assert event_of(read(client, seminar))["offers"]["availability"].endswith("/InStock")
-    signup.register(seminar, attendee("p3@example.org"))
+    register(seminar, attendee("p3@example.org"))
     db.session.commit()
     # The page kept from the first view is served again, and is still right.
     assert event_of(read(client, seminar))["offers"]["availability"].endswith("/SoldOut")
@@ -151,7 +151,7 @@ def test_a_page_kept_for_a_full_seminar_never_offers_a_seat(app, seminar):
     from seminars.web.public import views
 
     def render():
-        return views._render_seminar(views._seminar_for_page(seminar.id))[0]
+        return views._seminar_page(seminar.id)
 
     with app.test_request_context(f"/seminars/{seminar.slug}"):
         html = pagecache.PageCache(size=0).page(("key",), render, seats=0)

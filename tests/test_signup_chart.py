@@ -14,7 +14,7 @@ from seminars.extensions import db
 from seminars.organising import roster
 from seminars.organising.dashboard import seminar_history
 from seminars.web import charts
-from tests.conftest import attendee, log_in
+from tests.conftest import attendee, log_in, register
 
 # Monday 2 March: signups that week, the seminar a fortnight later.
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -39,9 +39,9 @@ def seminar(seminar_factory, organizer):
 def busy_week(seminar, organizer):
     """Monday: two signups fill the seats. Tuesday: a third waits. Wednesday: one of the first
     cancels, the waiting one gets the seat, and the organisers send a message."""
-    first = signup.register(seminar, attendee("a@example.org"), now=MONDAY)
-    signup.register(seminar, attendee("b@example.org"), now=MONDAY + timedelta(hours=2))
-    signup.register(seminar, attendee("c@example.org"), now=MONDAY + timedelta(days=1))
+    first = register(seminar, attendee("a@example.org"), now=MONDAY)
+    register(seminar, attendee("b@example.org"), now=MONDAY + timedelta(hours=2))
+    register(seminar, attendee("c@example.org"), now=MONDAY + timedelta(days=1))
     signup.cancel(first, now=MONDAY + timedelta(days=2))
     roster.send_message(
         seminar,

@@ -22,10 +22,9 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from seminars import signup
 from seminars.extensions import db
 from seminars.models import Organization, Seminar, SeminarStatus
-from tests.conftest import LocalSMTPServer, attendee, make_app
+from tests.conftest import LocalSMTPServer, attendee, make_app, register
 
 ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = 30
@@ -68,7 +67,7 @@ def _seed(url: str) -> None:
         db.session.add(seminar)
         db.session.commit()
         for number in range(PEOPLE):
-            signup.register(seminar, attendee(f"person{number}@example.org"))
+            register(seminar, attendee(f"person{number}@example.org"))
             db.session.commit()
         db.session.remove()
         db.engine.dispose()

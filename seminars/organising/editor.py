@@ -216,15 +216,6 @@ def create_seminar(organizer: Organizer, draft: SeminarDraft) -> Seminar:
     return seminar
 
 
-def _lock(seminar: Seminar) -> Seminar:
-    return db.session.execute(
-        select(Seminar)
-        .where(Seminar.id == seminar.id)
-        .with_for_update(of=Seminar)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-
-
 def _snapshot(seminar: Seminar) -> dict:
     values = {name: getattr(seminar, name) for name in _SCALAR_FIELDS}
     values["slug"] = seminar.slug
@@ -258,7 +249,7 @@ def update_seminar(
 ) -> EditResult:
     """Change a seminar. Raising capacity fills the new seats from the waiting list at once;
     a published seminar's new time or place reaches attendees' calendars."""
-    seminar = _lock(seminar)
+    seminar = signup.lock_seminar(seminar.id)
     if not _may_host(organizer, draft.organization_id, seminar.organization_id):
         raise NotYourOrganization(draft.organization_id)
     if draft.capacity < seminar.seats_taken:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
-from seminars.text import email_key, has_control_characters
+from seminars.text import email_key, has_control_characters, has_invisible_characters
 
 MAX_LINE_LENGTH = 1000
 MAX_NAME_LENGTH = 200
@@ -80,6 +80,7 @@ class Problem(enum.StrEnum):
     SEVERAL_EMAILS = "several_emails"
     TOO_LONG = "too_long"
     CONTROL_CHARACTERS = "control_characters"
+    INVISIBLE_CHARACTERS = "invisible_characters"  # in a name or organisation (text.py)
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,8 @@ def _person(
 ) -> list[Person] | Unreadable:
     if has_control_characters(name + address + organization, allowed="\t\n"):
         return Unreadable(number, source, Problem.CONTROL_CHARACTERS)
+    if has_invisible_characters(name) or has_invisible_characters(organization):
+        return Unreadable(number, source, Problem.INVISIBLE_CHARACTERS)
     try:
         email = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError:

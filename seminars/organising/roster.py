@@ -2,7 +2,7 @@
 
 Listing (search, status filter, sort, counts), adding a person, importing many, editing,
 cancelling, moving someone up from the waiting list, checking people in at the door and
-messaging them. Seats are always taken through `registration.py`, so the capacity rules are
+messaging them. People are added through `signup.sign_up`, so the capacity rules are
 the same as for a public signup; every change is written to the audit log in the same
 transaction. The caller commits once.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -172,26 +173,26 @@ def add_person(
     organizer: Organizer,
     *,
     override_capacity: bool = False,
-) -> Registration:
+) -> signup.SignupOutcome:
     """Add someone who asked by email: a seat if one is free (or the organiser overrides the
-    capacity), else the waiting list. Raises AlreadyRegistered without mailing anyone."""
-    existing = signup.active_registration(seminar, attendee.email)
-    if existing is not None:
-        raise signup.AlreadyRegistered(existing.id)
-    registration = signup.register(
-        seminar, attendee, by_organizer=True, override_capacity=override_capacity
+    capacity), else the waiting list. Someone already registered is not mailed: the
+    organiser sees the registration instead. Recorded in the audit log when added."""
+    outcome = signup.sign_up(
+        seminar.id, attendee, by_organizer=True, override_capacity=override_capacity
     )
-    audit.record(
-        organizer,
-        "added",
-        seminar=seminar,
-        detail=audit_detail(
-            registration=registration.id,
-            status=str(registration.status),
-            over_capacity=seminar.seats_taken > seminar.capacity,
-        ),
-    )
-    return registration
+    if outcome.registered:
+        registration = db.session.get(Registration, outcome.registration_id)
+        audit.record(
+            organizer,
+            "added",
+            seminar=seminar,
+            detail=audit_detail(
+                registration=registration.id,
+                status=str(registration.status),
+                over_capacity=seminar.seats_taken > seminar.capacity,
+            ),
+        )
+    return outcome
 
 
 def edit_registration(
@@ -314,23 +315,23 @@ def import_people(
 ) -> ImportResult:
     """Add everyone new, in the order written, through the same rules as a signup; each gets
     their confirmation or waiting-list mail. People already registered get no mail."""
-    added: list[Registration] = []
-    duplicates = len(parsed.repeated)
-    for person in parsed.people:
-        attendee = signup.Attendee(
-            name=person.name,
-            email=person.email,
-            organization=person.organization,
-            language=language,
-        )
-        if signup.active_registration(seminar, person.email) is not None:
-            duplicates += 1
-            continue
-        added.append(signup.register(seminar, attendee, by_organizer=True))
-    confirmed = sum(1 for r in added if r.status == Status.CONFIRMED)
+    outcomes = Counter(
+        signup.sign_up(
+            seminar.id,
+            signup.Attendee(
+                name=person.name,
+                email=person.email,
+                organization=person.organization,
+                language=language,
+            ),
+            by_organizer=True,
+        ).kind
+        for person in parsed.people
+    )
+    duplicates = len(parsed.repeated) + outcomes[signup.Outcome.ALREADY_REGISTERED]
     result = ImportResult(
-        confirmed=confirmed,
-        waiting=len(added) - confirmed,
+        confirmed=outcomes[signup.Outcome.SEATED],
+        waiting=outcomes[signup.Outcome.WAITING],
         duplicates=duplicates,
         unreadable=len(parsed.unreadable),
     )

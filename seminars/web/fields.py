@@ -12,7 +12,11 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from seminars.organising.accounts import MIN_PASSWORD_LENGTH
-from seminars.text import has_control_characters, without_control_characters
+from seminars.text import (
+    has_control_characters,
+    has_invisible_characters,
+    without_control_characters,
+)
 
 
 def one_line(value: str | None) -> str:
@@ -28,6 +32,17 @@ def multi_line(value: str | None) -> str:
 def no_control_characters(form, field: Field) -> None:
     if has_control_characters(field.data or ""):
         raise ValidationError(_l("Use letters, digits and punctuation only, on one line."))
+
+
+def no_invisible_characters(form, field: Field) -> None:
+    """For names and organisations, which lists, badges and exports show (text.py says why)."""
+    if has_invisible_characters(field.data or ""):
+        raise ValidationError(
+            _l(
+                "This contains invisible characters that change how text is shown, such as a "
+                "text-direction mark. Type it again without them."
+            )
+        )
 
 
 def valid_email(form, field: Field) -> None:

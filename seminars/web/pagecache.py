@@ -142,7 +142,14 @@ class PageCache:
         self._lock = threading.Lock()
 
     def page(self, key: tuple, render: Callable[[], str], seats: int) -> str:
-        """The page for `key`, rendered with `render()` only if no worker-local copy exists."""
+        """The page for `key` with this visitor's CSRF token and the seats left filled in."""
+        page = self.rendered(key, render, seats)
+        label = str(escape(seats_left_label(seats)))
+        return page.replace(TOKEN_HOLE, generate_csrf()).replace(SEATS_HOLE, label, 1)
+
+    def rendered(self, key: tuple, render: Callable[[], str], seats: int | None = None) -> str:
+        """The page for `key` with its holes, rendered with `render()` only if no
+        worker-local copy exists (`seats`: the seats left that the key stands for)."""
         page = None
         if self._pages is not None:
             with self._lock:
@@ -152,11 +159,10 @@ class PageCache:
             if self._pages is not None:
                 with self._lock:
                     self._pages[key] = page
-        label = str(escape(seats_left_label(seats)))
-        return page.replace(TOKEN_HOLE, generate_csrf()).replace(SEATS_HOLE, label, 1)
+        return page
 
     @staticmethod
-    def _render_with_holes(render: Callable[[], str], seats: int) -> str:
+    def _render_with_holes(render: Callable[[], str], seats: int | None) -> str:
         g.rendering_for_cache = True
         # What the key says about seats: a page kept for "seats left" must not say "full"
         # (web/sharing.py's offer availability), though the row may have changed since.

@@ -28,6 +28,7 @@ from seminars.extensions import db
 from seminars.models import Organization, Registration, Seminar, SeminarStatus, Status, utcnow
 from seminars.organising import accounts
 from tests.browser.conftest import DESKTOP, FULL_SEMINAR, OPEN_SEMINAR, PHONE, SENSITIVE_SEMINAR
+from tests.conftest import register
 
 AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -119,14 +120,12 @@ def _make_fixtures(app: Flask) -> Fixtures:
         # A health answer, so the organiser's views show the consented, sensitive kind too.
         diet = next(q for q in open_seminar.questions if q.sensitive)
         answers = {str(diet.id): (diet.choice_list or ["Vegetarisk"])[0]}
-        confirmed = signup.register(
+        confirmed = register(
             open_seminar,
             signup.Attendee("Åsa Plesner", "asa@example.org", "Balans", answers=answers),
         )
-        deletable = signup.register(
-            open_seminar, signup.Attendee("Lo Ek", "lo@example.org", "Vision")
-        )
-        cancelled = signup.register(
+        deletable = register(open_seminar, signup.Attendee("Lo Ek", "lo@example.org", "Vision"))
+        cancelled = register(
             open_seminar, signup.Attendee("Kim Berg", "kim@example.org", "Unionen")
         )
         signup.cancel(cancelled)
@@ -307,11 +306,11 @@ def _public_states(audit: Audit, fx: Fixtures) -> None:
     audit.visit(f"/seminars/{OPEN_SEMINAR}")
     audit.page.fill("#name", "Per Öberg")
     audit.page.fill("#email", "per.oberg@example.org")
-    audit.submit("#signup form", "attendee page after signing up")
+    audit.submit("#signup form", "check your email, after signing up")
     audit.visit(f"/seminars/{OPEN_SEMINAR}")
     audit.page.fill("#name", "Per Öberg")
     audit.page.fill("#email", "PER.OBERG@example.org")
-    audit.submit("#signup form", "signed up already: link sent")
+    audit.submit("#signup form", "check your email, signed up already")
 
     audit.visit(f"/r/{fx.confirmed_token}", "attendee page, confirmed")
     audit.page.fill("#name", "")

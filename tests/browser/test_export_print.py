@@ -12,6 +12,7 @@ from sqlalchemy import select
 from seminars import demo, signup
 from seminars.extensions import db
 from seminars.models import Seminar
+from tests.conftest import register
 
 from .conftest import SENSITIVE_SEMINAR
 
@@ -50,7 +51,7 @@ def malmo_seminar_id(live_server) -> int:
         ).scalar_one()
         for number, (name, organization) in enumerate(LONG_NAMES):
             person = signup.Attendee(name, f"p{number}@example.org", organization)
-            signup.register(seminar, person, by_organizer=True)
+            register(seminar, person, by_organizer=True)
         db.session.commit()
         return seminar.id
 

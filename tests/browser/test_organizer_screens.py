@@ -16,6 +16,7 @@ from seminars import demo, signup
 from seminars.extensions import db
 from seminars.models import Organizer, OutboxMessage, OutboxStatus, Seminar, utcnow
 from seminars.organising import roster
+from tests.conftest import register
 
 from .conftest import DESKTOP, PHONE, SCREENSHOTS, SENSITIVE_SEMINAR
 
@@ -43,7 +44,7 @@ def busy_seminar(live_server) -> int:
         for number, name in enumerate(NAMES):
             when = now - timedelta(days=28 - 2 * number, hours=number % 5)
             person = signup.Attendee(name, f"p{number}@example.org", "Region Sörmland")
-            registration = signup.register(seminar, person, now=when, by_organizer=True)
+            registration = register(seminar, person, now=when, by_organizer=True)
             if number == 3:
                 signup.cancel(registration, now=when + timedelta(days=5))
         roster.send_message(

@@ -17,6 +17,7 @@ from seminars.models import Role, Seminar, SeminarStatus, utcnow
 from seminars.organising import accounts, invites
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.servers import local_app
+from tests.conftest import register
 
 PASSWORD = "my own long password"
 WORDS = {
@@ -60,7 +61,7 @@ def world(tmp_path):
             for name, organization in [("Åsa Plesner", "Balans"), ("Lars Fresker", "Vision"),
                                        ("Maria Nordin", "Unionen")]:  # fmt: skip
                 email = name.split()[0].lower().replace("å", "a") + "@example.org"
-                signup.register(seminar, signup.Attendee(name, email, organization))
+                register(seminar, signup.Attendee(name, email, organization))
             tokens: list[str] = []
             for email, role in [("nils@ofr.example.org", Role.ORGANISER),
                                 ("dorr@ofr.example.org", Role.DOOR_HELPER)]:  # fmt: skip

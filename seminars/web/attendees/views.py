@@ -55,6 +55,9 @@ PROBLEMS = {
     ),
     importing.Problem.TOO_LONG: _l("Too long"),
     importing.Problem.CONTROL_CHARACTERS: _l("Contains characters that cannot be used"),
+    importing.Problem.INVISIBLE_CHARACTERS: _l(
+        "The name or organisation contains invisible characters that change how text is shown"
+    ),
 }
 
 
@@ -121,18 +124,6 @@ def list_attendees(seminar_id: int):
 # -------------------------------------------------------------------------- one person
 
 
-def _details_data(registration: Registration) -> dict:
-    seminar = registration.seminar
-    return {
-        "name": registration.name,
-        "organization": registration.organization,
-        "health_consent": any(
-            str(q.id) in registration.answers for q in seminar.questions if q.sensitive
-        ),
-        **{f"q{qid}": answer for qid, answer in registration.answers.items()},
-    }
-
-
 def _render_registration(
     seminar: Seminar,
     registration: Registration,
@@ -143,7 +134,7 @@ def _render_registration(
     status: int = 200,
 ):
     if form is None:
-        form = PersonForm.for_seminar(seminar, data=_details_data(registration))
+        form = PersonForm.for_registration(registration)
     position = total = 0
     if registration.status == Status.WAITING:
         position, total = signup.waiting_position(registration)
@@ -259,22 +250,17 @@ def add_person(seminar_id: int):
     existing = None
     problem = ""
     if form.validate_on_submit():
-        try:
-            registration = roster.add_person(
-                seminar,
-                form.attendee(),
-                current_user,
-                override_capacity=form.exceed_capacity.data,
-            )
-        except signup.AlreadyRegistered as error:
-            db.session.rollback()
-            existing = error.registration
+        outcome = roster.add_person(
+            seminar, form.attendee(), current_user, override_capacity=form.exceed_capacity.data
+        )
+        if outcome.kind == signup.Outcome.ALREADY_REGISTERED:
+            existing = db.session.get(Registration, outcome.registration_id)
             form.email.errors.append(_("This address is already registered for the seminar."))
-        except signup.RegistrationClosed:
-            db.session.rollback()
+        elif outcome.kind == signup.Outcome.CLOSED:
             problem = _("The seminar is cancelled, so nobody can be added.")
         else:
             db.session.commit()
+            registration = db.session.get(Registration, outcome.registration_id)
             flash(_added_message(seminar, registration), "success")
             return redirect(
                 url_for(

@@ -136,15 +136,19 @@ def _sign_up(seminar: Seminar, form: SignupForm):
     seminar_id, version = seminar.id, seminar.content_version
     attendee = form.attendee(current_language())
     db.session.rollback()  # end the read; the signup locks and re-checks the seminar
-    try:
-        signup.sign_up(seminar_id, attendee, content_version=version)
-    except signup.AlreadyRegistered:
-        pass
-    except signup.SeminarChanged:
+    with db.engine.begin() as connection:  # commits at the end of the block
+        outcome = signup.sign_up(
+            seminar_id,
+            attendee,
+            connection=connection,
+            content_version=version,
+            place_in_line=False,  # the answer shows no place (the email does)
+        )
+    if outcome.kind == signup.Outcome.CHANGED:
         return _refused(seminar_id, _("The seminar was changed just now. Check your answers."))
-    except signup.SeminarFull:
+    if outcome.kind == signup.Outcome.FULL:
         return _refused(seminar_id, _("The seminar is fully booked."))
-    except signup.RegistrationClosed:
+    if outcome.kind == signup.Outcome.CLOSED:
         return _refused(seminar_id, _("Registration for this seminar is closed."))
     # Read again as a reader: on SQLite a plain transaction would queue for the write lock.
     return _inbox(_seminar_or_404(Seminar.id == seminar_id), attendee.email)

@@ -9,27 +9,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from seminars import signup
 from seminars.extensions import db
 from seminars.mail import reminders
-from seminars.models import Registration, SeminarStatus, Status
+from seminars.models import SeminarStatus, Status
 from seminars.web.fields import ConfirmForm
+from seminars.web.public.views import registration_or_404
 
 bp = Blueprint("attendance", __name__)
-
-
-def _registration_or_404(token: str) -> Registration:
-    registration = signup.registration_for_token(token)
-    if registration is None or registration.anonymised_at is not None:
-        abort(404)
-    return registration
 
 
 @bp.route("/r/<token>/attendance/<answer>", methods=["GET", "POST"])
 def answer(token: str, answer: str):
     if answer not in reminders.ANSWERS:
         abort(404)
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     seminar = registration.seminar
     can_answer = (
         registration.status != Status.CANCELLED and seminar.status == SeminarStatus.PUBLISHED

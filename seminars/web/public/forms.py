@@ -13,9 +13,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from seminars.models import Question, QuestionKind, Seminar
+from seminars.models import Question, QuestionKind, Registration, Seminar
 from seminars.signup import Attendee
-from seminars.web.fields import multi_line, no_control_characters, one_line, valid_email
+from seminars.web.fields import (
+    multi_line,
+    no_control_characters,
+    no_invisible_characters,
+    one_line,
+    valid_email,
+)
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,9 @@ class AskedQuestion:
     sensitive: bool
 
     @classmethod
-    def of(cls, question: Question) -> AskedQuestion:
+    def of(cls, question: Question | AskedQuestion) -> AskedQuestion:
+        if isinstance(question, AskedQuestion):
+            return question
         return cls(
             id=question.id,
             text=question.text,
@@ -89,13 +97,18 @@ class AttendeeDetailsForm(FlaskForm):
 
     name = StringField(
         _l("Name"),
-        [DataRequired(_l("Enter your name.")), Length(max=200), no_control_characters],
+        [
+            DataRequired(_l("Enter your name.")),
+            Length(max=200),
+            no_control_characters,
+            no_invisible_characters,
+        ],
         filters=[one_line],
         render_kw={"autocomplete": "name"},
     )
     organization = StringField(
         _l("Organisation"),
-        [Optional(), Length(max=200), no_control_characters],
+        [Optional(), Length(max=200), no_control_characters, no_invisible_characters],
         filters=[one_line],
         render_kw={"autocomplete": "organization"},
     )
@@ -114,9 +127,33 @@ class AttendeeDetailsForm(FlaskForm):
         return cls._with_questions(list(seminar.questions))(**kwargs)
 
     @classmethod
-    def for_version(cls, seminar_id: int, content_version: int, load: Callable[[], list]):
+    def for_registration(cls, registration: Registration):
+        """The form filled in with what the registration holds (its owner's page, and the
+        organiser's page about the person)."""
+        seminar = registration.seminar
+        answers = registration.answers
+        return cls.for_seminar(
+            seminar,
+            data={
+                "name": registration.name,
+                "organization": registration.organization,
+                "health_consent": any(
+                    str(q.id) in answers for q in seminar.questions if q.sensitive
+                ),
+                **{f"q{question_id}": answer for question_id, answer in answers.items()},
+            },
+        )
+
+    @classmethod
+    def for_version(
+        cls,
+        seminar_id: int,
+        content_version: int,
+        load: Callable[[], list[Question] | list[AskedQuestion]],
+    ):
         """The form class of a seminar's questions at `content_version` (see pagecache.py),
-        built once per worker: a public signup need not read or rebuild its questions."""
+        built once per worker: a public signup need not read or rebuild its questions.
+        `load` is called only when this worker has no such class yet."""
         classes, lock = current_app.extensions.setdefault(
             "seminars.form_classes", (LRUCache(maxsize=MAX_FORM_CLASSES), threading.Lock())
         )

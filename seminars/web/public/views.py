@@ -16,6 +16,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
@@ -35,7 +37,7 @@ from seminars.models import (
 from seminars.web import pagecache
 from seminars.web.fields import ConfirmForm
 from seminars.web.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
-from seminars.web.public.forms import AttendeeDetailsForm, SignupForm
+from seminars.web.public.forms import AskedQuestion, AttendeeDetailsForm, SignupForm
 from seminars.web.redirects import local_path
 from seminars.web.security import signup_rate_limit
 
@@ -85,24 +87,32 @@ def index():
     return render_template("public/index.html", upcoming=upcoming, past=past, now=now)
 
 
-def _render_seminar(
-    seminar: Seminar, form: SignupForm | None = None, *, problem: str = "", status=200
-):
-    now = utcnow()
-    registration_open = seminar.registration_open_at(now)
-    if form is None and registration_open:
-        form = _signup_form(seminar.id, seminar.content_version, lambda: seminar.questions)
-    return (
-        render_template(
+def _seminar_page(seminar_id: int, form: SignupForm | None = None, *, problem: str = "") -> str:
+    """The seminar's page with everything it shows, read in one round of queries as a
+    reader: also after a signup's write has ended, so a re-shown form never holds the lock."""
+    with database.reading():
+        seminar = db.session.execute(
+            select(Seminar)
+            .where(Seminar.id == seminar_id)
+            .options(
+                selectinload(Seminar.cohosts),
+                selectinload(Seminar.program_items),
+                selectinload(Seminar.speakers),
+                selectinload(Seminar.questions),
+            )
+        ).scalar_one()
+        now = utcnow()
+        registration_open = seminar.registration_open_at(now)
+        if form is None and registration_open:
+            form = _signup_form(seminar.id, seminar.content_version, lambda: seminar.questions)
+        return render_template(
             "public/seminar.html",
             seminar=seminar,
             form=form,
             now=now,
             problem=problem,
             registration_open=registration_open,
-        ),
-        status,
-    )
+        )
 
 
 def _signup_form(
@@ -111,96 +121,117 @@ def _signup_form(
     return SignupForm.for_version(seminar_id, content_version, questions)()
 
 
-def _seminar_for_page(seminar_id: int) -> Seminar:
-    """The seminar with everything its page shows, in one round of queries. Read as a
-    reader also after a signup's write has ended, so a re-shown form never holds the lock."""
-    database.begin_for_reading()
-    return db.session.execute(
-        select(Seminar)
-        .where(Seminar.id == seminar_id)
-        .options(
-            selectinload(Seminar.cohosts),
-            selectinload(Seminar.program_items),
-            selectinload(Seminar.speakers),
-            selectinload(Seminar.questions),
-        )
-    ).scalar_one()
+def _asked_questions(seminar_id: int) -> list[AskedQuestion]:
+    with database.reading():
+        return [
+            AskedQuestion.of(question)
+            for question in db.session.scalars(
+                select(Question)
+                .where(Question.seminar_id == seminar_id)
+                .order_by(Question.position)
+            )
+        ]
 
 
-def _questions(seminar_id: int) -> list[Question]:
-    database.begin_for_reading()
-    return list(
-        db.session.scalars(
-            select(Question).where(Question.seminar_id == seminar_id).order_by(Question.position)
-        )
-    )
+def _page_state_or_404(slug: str, *, fresh: bool = False):
+    state = pagecache.page_state(slug, fresh=fresh)
+    if state is None:
+        abort(404)
+    return state
 
 
 @bp.get("/seminars/<slug>")
 def seminar(slug: str):
     """Served from pagecache: one small query per view, a full render once per version."""
-    state = pagecache.page_state(slug)
-    if state is None:
-        abort(404)
+    state = _page_state_or_404(slug)
     phase = registration_phase(state, utcnow())
     seats = seats_left(state)
     key = (state.id, state.content_version, state.status, phase, seats == 0, current_language())
-    return pagecache.seminar_pages().page(
-        key, lambda: _render_seminar(_seminar_for_page(state.id))[0], seats
-    )
+    return pagecache.seminar_pages().page(key, lambda: _seminar_page(state.id), seats)
+
+
+# A form checked against a page state this process reused, and refused, is checked again:
+# a question may have been removed since.
+_CHANGED = signup.SignupOutcome(signup.Outcome.CHANGED)
+# What a bot that filled in the honeypot is told: what an accepted signup is told.
+_PRETENDED = signup.SignupOutcome(signup.Outcome.ALREADY_REGISTERED)
+
+# Where the address goes in a cached "check your email" page. NUL never occurs in text.
+ADDRESS_HOLE = "\x00address\x00"
+PROBLEMS = {
+    signup.Outcome.FULL: _l(
+        "The seminar is fully booked. If you have signed up already, your registration "
+        "stands: the link to it is in the email you got then."
+    ),
+    signup.Outcome.CLOSED: _l("Registration for this seminar is closed."),
+    # Changed again while this person's form was checked once more.
+    signup.Outcome.CHANGED: _l(
+        "The seminar was changed just now. Check your answers and send them again."
+    ),
+}
 
 
 @bp.post("/seminars/<slug>/register")
 @signup_rate_limit
 def register(slug: str):
-    """Checked first against the page state this process read last (pagecache.page_state),
-    then, if the form is refused or the page has changed since, against a fresh one."""
-    for fresh, last in ((False, False), (True, False), (True, True)):
-        state = pagecache.page_state(slug, fresh=fresh)
-        if state is None:
-            abort(404)
-        response = _try_signup(state, fresh=fresh, last=last)
-        if response is not None:
-            return response
-    raise AssertionError("the last try always answers")
+    """Check the form, sign up, answer. The form is checked against the page state this
+    process read last (pagecache.page_state); if the seminar's page has changed since (a
+    question added or removed), once more against the page as it is now."""
+    state = _page_state_or_404(slug)
+    form, outcome = _check_and_sign_up(state, fresh=False)
+    if outcome is not None and outcome.kind == signup.Outcome.CHANGED:
+        state = _page_state_or_404(slug, fresh=True)
+        form, outcome = _check_and_sign_up(state, fresh=True)
+    return _answer(state, form, outcome)
 
 
-def _try_signup(state, *, fresh: bool, last: bool):
-    """Check the form against `state` and sign up; None: check again on a fresh state."""
-    # Everything that only reads comes first, as a reader, so that the write transaction
-    # holds SQLite's write lock (or the seminar's row lock) for the signup alone.
-    form = _signup_form(state.id, state.content_version, lambda: _questions(state.id))
+def _check_and_sign_up(state, *, fresh: bool) -> tuple[SignupForm, signup.SignupOutcome | None]:
+    """Check the form against the page at `state` and sign up; None: the form is refused.
+    Only the signup writes, so it holds SQLite's write lock (or the seminar's row lock) for
+    the signup alone."""
+    form = _signup_form(state.id, state.content_version, lambda: _asked_questions(state.id))
     if form.website.data:
-        # The honeypot was filled in: show a bot what success looks like, store nothing.
-        return _link_sent(state.id, form.email.data)
+        return form, _PRETENDED  # the honeypot was filled in: nothing is stored
     if not form.validate_on_submit():
-        # A question added a moment ago must be asked, one removed must not be held against.
-        return _render_seminar(_seminar_for_page(state.id), form, status=422) if fresh else None
-    attendee = form.attendee(current_language())
-    db.session.rollback()  # end the read; the signup locks and re-checks the seminar
-    try:
-        token = signup.sign_up(state.id, attendee, content_version=state.content_version)
-    except signup.SeminarChanged:
-        if not last:
-            return None
-        # Changed twice while this person signed up.
-        problem = _("The seminar was changed just now. Check your answers and send them again.")
-    except signup.AlreadyRegistered:
-        return _link_sent(state.id, form.email.data)
-    except signup.SeminarFull:
-        problem = _("The seminar is fully booked.")
-    except signup.RegistrationClosed:
-        problem = _("Registration for this seminar is closed.")
-    else:
-        return redirect(url_for("public.manage", token=token), 303)
-    return _render_seminar(_seminar_for_page(state.id), form, problem=problem, status=409)
+        return form, None if fresh else _CHANGED
+    # The write goes on a connection of its own: nothing read in this request's session may
+    # stay open beside it (on SQLite a session that began writing holds the write lock).
+    db.session.rollback()
+    with db.engine.begin() as connection:  # commits at the end of the block
+        outcome = signup.sign_up(
+            state.id,
+            form.attendee(current_language()),
+            connection=connection,
+            content_version=state.content_version,
+            place_in_line=False,  # the answer shows no place (the email does)
+        )
+    return form, outcome
 
 
-def _link_sent(seminar_id: int, email: str):
-    database.begin_for_reading()
-    return render_template(
-        "public/link_sent.html", seminar=db.session.get(Seminar, seminar_id), email=email
-    )
+def _answer(state, form: SignupForm, outcome: signup.SignupOutcome | None):
+    """The response says nothing about who is registered (DESIGN guarantee 5): a new seat,
+    a place in line and an address registered already all get the same page, and closed
+    or full is the same refusal for everyone. What the person has is in the email."""
+    if outcome is None:
+        return _seminar_page(state.id, form), 422
+    if outcome.accepted:
+        return check_email_page(state, form.email.data)
+    return _seminar_page(state.id, form, problem=str(PROBLEMS[outcome.kind])), 409
+
+
+def check_email_page(state, email: str) -> str:
+    """The "check your email" page: where the email about a signup went, and what to do
+    if none comes. The same page for every signup the seminar took, rendered once per
+    version of the seminar's page (`state`, see pagecache.py) with a hole for the address."""
+    key = ("check email", state.id, state.content_version, current_language())
+    page = pagecache.seminar_pages().rendered(key, lambda: _render_check_email(state.id))
+    return page.replace(ADDRESS_HOLE, str(escape(email)))
+
+
+def _render_check_email(seminar_id: int) -> str:
+    with database.reading():
+        seminar = db.session.get(Seminar, seminar_id)
+        return render_template("public/check_email.html", seminar=seminar, email=ADDRESS_HOLE)
 
 
 @bp.get("/seminars/<slug>.ics")
@@ -229,9 +260,10 @@ def calendar_ics():
     return Response(body, mimetype="text/calendar")
 
 
-def _registration_or_404(token: str) -> Registration:
+def registration_or_404(token: str) -> Registration:
+    """The registration a manage link opens; 404 for an unknown token or erased data."""
     registration = signup.registration_for_token(token)
-    if registration is None or registration.anonymised_at is not None:
+    if registration is None:
         abort(404)
     return registration
 
@@ -239,17 +271,7 @@ def _registration_or_404(token: str) -> Registration:
 def _render_manage(registration: Registration, token: str, form=None, *, status=200, **extra):
     seminar = registration.seminar
     if form is None:
-        form = AttendeeDetailsForm.for_seminar(
-            seminar,
-            data={
-                "name": registration.name,
-                "organization": registration.organization,
-                "health_consent": any(
-                    str(q.id) in registration.answers for q in seminar.questions if q.sensitive
-                ),
-                **{f"q{qid}": answer for qid, answer in registration.answers.items()},
-            },
-        )
+        form = AttendeeDetailsForm.for_registration(registration)
     position = total = 0
     if registration.status == Status.WAITING:
         position, total = signup.waiting_position(registration)
@@ -272,13 +294,13 @@ def _render_manage(registration: Registration, token: str, form=None, *, status=
 
 @bp.get("/r/<token>")
 def manage(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     return _render_manage(registration, token, saved=request.args.get("saved") == "1")
 
 
 @bp.post("/r/<token>")
 def change_answers(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = AttendeeDetailsForm.for_seminar(registration.seminar)
     if registration.status == Status.CANCELLED:
         abort(409)
@@ -296,7 +318,7 @@ def change_answers(token: str):
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         signup.cancel(registration)
@@ -313,7 +335,7 @@ def cancel(token: str):
 
 @bp.route("/r/<token>/delete", methods=["GET", "POST"])
 def delete(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         seminar = registration.seminar
