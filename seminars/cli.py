@@ -8,8 +8,8 @@ import click
 from flask import Blueprint, current_app
 
 from seminars import demo
+from seminars.accounts import organizers
 from seminars.extensions import db
-from seminars.organising import accounts
 
 bp = Blueprint("seminars", __name__, cli_group="seminars")
 
@@ -40,18 +40,18 @@ def create_organizer_command(
 ) -> None:
     """Create an organiser account (the password is asked for, hidden)."""
     try:
-        organizer = accounts.create_organizer(
+        organizer = organizers.create_organizer(
             email=email,
             name=name,
             password=password,
-            organizations=[accounts.organization_named(organization)],
+            organizations=[organizers.organization_named(organization)],
             is_admin=admin,
         )
-    except accounts.EmailTaken:
+    except organizers.EmailTaken:
         raise click.ClickException(f"an account for {email} already exists") from None
-    except accounts.PasswordTooShort:
+    except organizers.PasswordTooShort:
         raise click.ClickException(
-            f"the password must be at least {accounts.MIN_PASSWORD_LENGTH} characters"
+            f"the password must be at least {organizers.MIN_PASSWORD_LENGTH} characters"
         ) from None
     db.session.commit()
     role = "administrator" if admin else "organiser"

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from seminars import signup
+from seminars.accounts import organizers
 from seminars.dates import to_utc
 from seminars.extensions import db
 from seminars.models import (
@@ -18,7 +19,6 @@ from seminars.models import (
     SeminarStatus,
     Speaker,
 )
-from seminars.organising import accounts
 
 ORGANIZATIONS = {
     "ofr": ("OFR – Offentliganställdas Förhandlingsråd", "info@ofr.example.org", 90),
@@ -270,8 +270,8 @@ DEMO_ORGANIZER_PASSWORD = "seminarier-demo"
 
 def _demo_organizer() -> None:
     """An organiser of all three demo organisations, so `make run` can be tried at once."""
-    if accounts.organizer_by_email(DEMO_ORGANIZER_EMAIL) is None:
-        accounts.create_organizer(
+    if organizers.organizer_by_email(DEMO_ORGANIZER_EMAIL) is None:
+        organizers.create_organizer(
             email=DEMO_ORGANIZER_EMAIL,
             name="Demo Arrangör",
             password=DEMO_ORGANIZER_PASSWORD,

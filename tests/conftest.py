@@ -266,7 +266,7 @@ def organizer_factory(app, organization_factory):
 def log_in(client, organizer) -> None:
     """Log an organiser in on the test client without going through the login form: a
     server-side session like the login's, its token in the cookie (both factors done)."""
-    from seminars.organising import sessions
+    from seminars.accounts import sessions
 
     started = sessions.start(
         organizer, device_token="test-device", user_agent="pytest", method="password"

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from seminars.accounts import organizers
 from seminars.extensions import db
 from seminars.models import Organization, Organizer
-from seminars.organising import accounts
 from tests.conftest import log_in
 
 
@@ -58,7 +58,7 @@ def test_admin_creates_an_organiser_with_a_temporary_password(admin_client, orga
         },
     )
     assert response.status_code == 303
-    organizer = accounts.authenticate("lars@ofr.example.org", "temporary password 1")
+    organizer = organizers.authenticate("lars@ofr.example.org", "temporary password 1")
     assert organizer is not None and [o.name for o in organizer.organizations] == ["OFR"]
     assert not organizer.is_admin
 
@@ -82,7 +82,7 @@ def test_admin_deactivates_an_organiser_who_then_cannot_log_in(
     assert response.status_code == 303
     db.session.expire_all()
     assert organizer.active is False
-    assert accounts.authenticate("gone@example.org", "correct horse battery") is None
+    assert organizers.authenticate("gone@example.org", "correct horse battery") is None
 
 
 def test_admin_cannot_lock_themselves_out(admin_client, admin):
@@ -146,7 +146,7 @@ def test_an_organisations_admin_changes_only_its_own_roles(
 
     ofr, mau = organization_factory("OFR"), organization_factory("Malmö universitet")
     ofr_admin = organizer_factory(ofr, email="chef@ofr.example.org")
-    accounts.set_memberships(ofr_admin, {ofr.id: Role.ADMIN})
+    organizers.set_memberships(ofr_admin, {ofr.id: Role.ADMIN})
     person = organizer_factory(ofr, mau, email="lo@example.org")
     db.session.commit()
     client.set_cookie("lang", "en")

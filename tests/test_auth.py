@@ -6,9 +6,9 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
+from seminars.accounts import organizers
 from seminars.extensions import db
 from seminars.models import Organization, Organizer, OutboxMessage, utcnow
-from seminars.organising import accounts
 from tests.conftest import log_in
 
 PASSWORD = "correct horse battery"
@@ -138,15 +138,15 @@ def test_asking_twice_in_a_row_sends_one_email(client, organizer_factory):
 
 def test_reset_link_expires_after_an_hour(app, organizer_factory):
     organizer = organizer_factory()
-    token = accounts.reset_token(organizer)
-    assert accounts.organizer_for_reset_token(token) == organizer
+    token = organizers.reset_token(organizer)
+    assert organizers.organizer_for_reset_token(token) == organizer
     with time_machine.travel(utcnow() + timedelta(minutes=61)):
-        assert accounts.organizer_for_reset_token(token) is None
-    assert accounts.organizer_for_reset_token(token + "x") is None
+        assert organizers.organizer_for_reset_token(token) is None
+    assert organizers.organizer_for_reset_token(token + "x") is None
 
 
 def test_passwords_are_hashed_with_scrypt_and_must_be_long(app, organization_factory):
-    organizer = accounts.create_organizer(
+    organizer = organizers.create_organizer(
         email="a@example.org",
         name="A",
         password="long enough pw",
@@ -154,8 +154,8 @@ def test_passwords_are_hashed_with_scrypt_and_must_be_long(app, organization_fac
     )
     assert organizer.password_hash.startswith("scrypt:")
     try:
-        accounts.set_password(organizer, "123456789")
-    except accounts.PasswordTooShort:
+        organizers.set_password(organizer, "123456789")
+    except organizers.PasswordTooShort:
         pass
     else:
         raise AssertionError("a 9-character password was accepted")
@@ -181,7 +181,7 @@ def test_create_organizer_command(runner):
     organizer = db.session.scalars(select(Organizer)).one()
     assert organizer.is_admin
     assert [o.slug for o in organizer.organizations] == ["malmo-universitet"]
-    assert accounts.authenticate("ewa@mau.example.org", "a long password") == organizer
+    assert organizers.authenticate("ewa@mau.example.org", "a long password") == organizer
 
     second = runner.invoke(
         args=[

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from seminars import signup
+from seminars.accounts import organizers, sessions, sso
 from seminars.extensions import db
 from seminars.models import (
     AuditEvent,
@@ -31,7 +32,6 @@ from seminars.models import (
     SsoIdentity,
     SsoProvider,
 )
-from seminars.organising import accounts, sessions, sso
 from tests.conftest import DIET_QUESTION, attendee, log_in, make_app, register
 
 ADMIN_PREFIX = "/organizer/admin"
@@ -111,12 +111,12 @@ def world(app, organization_factory, organizer_factory, seminar_factory) -> Worl
     ).first()
     victim_organizer = organizer_factory(victim_organization)
     door_helper = organizer_factory(intruder_organization)
-    accounts.set_memberships(door_helper, {victim_organization.id: Role.DOOR_HELPER}, within=None)
-    accounts.set_door_seminars(door_helper, {victim_seminar.id}, choosable={victim_seminar.id})
+    organizers.set_memberships(door_helper, {victim_organization.id: Role.DOOR_HELPER}, within=None)
+    organizers.set_door_seminars(door_helper, {victim_seminar.id}, choosable={victim_seminar.id})
     organization_admin = organizer_factory(victim_organization)
-    accounts.set_memberships(organization_admin, {victim_organization.id: Role.ADMIN})
+    organizers.set_memberships(organization_admin, {victim_organization.id: Role.ADMIN})
     intruder_admin = organizer_factory(intruder_organization)
-    accounts.set_memberships(intruder_admin, {intruder_organization.id: Role.ADMIN})
+    organizers.set_memberships(intruder_admin, {intruder_organization.id: Role.ADMIN})
     passkey = Passkey(
         organizer_id=victim_organizer.id, credential_id="AAAA", public_key=b"-", name="Nyckel"
     )

@@ -10,9 +10,10 @@ import time_machine
 from flask import g
 from sqlalchemy import select
 
+from seminars.accounts import organizers
 from seminars.extensions import db
 from seminars.models import Invite, Organizer, OutboxMessage, Role, utcnow
-from seminars.organising import access, accounts
+from seminars.organising import access
 from tests.conftest import log_in
 
 PASSWORD = "correct horse battery"
@@ -48,7 +49,7 @@ def test_an_organisations_admin_invites_and_the_invitee_chooses_a_password(
 ):
     ofr = organization_factory("OFR")
     admin = organizer_factory(ofr, email="admin@ofr.example.org")
-    accounts.set_memberships(admin, {ofr.id: Role.ADMIN})
+    organizers.set_memberships(admin, {ofr.id: Role.ADMIN})
     db.session.commit()
     log_in(client, admin)
     assert invite(client, ofr).status_code == 303
@@ -66,7 +67,7 @@ def test_an_organisations_admin_invites_and_the_invitee_chooses_a_password(
     accepted = invitee.post(path, data=chosen)
     assert accepted.status_code == 303
     assert fresh(invitee).get("/organizer/").status_code == 200  # logged in straight away
-    nils = accounts.authenticate("nils@ofr.example.org", "nils own password")
+    nils = organizers.authenticate("nils@ofr.example.org", "nils own password")
     assert nils is not None and [o.name for o in nils.organizations] == ["OFR"]
     assert not nils.must_change_password
 
@@ -76,7 +77,7 @@ def test_an_organisations_admin_invites_and_the_invitee_chooses_a_password(
         path, data={"password": "someone elses pw", "confirm": "someone elses pw"}
     )
     assert again.status_code == 400
-    assert accounts.authenticate("nils@ofr.example.org", "someone elses pw") is None
+    assert organizers.authenticate("nils@ofr.example.org", "someone elses pw") is None
 
 
 def test_the_invitation_expires_after_seven_days(app, client, organizer_factory):
@@ -142,7 +143,7 @@ def test_a_temporary_password_must_be_changed_at_the_first_login(app, client, or
     )
     assert done.status_code == 303
     assert fresh(lars).get("/organizer/").status_code == 200
-    assert accounts.authenticate("lars@example.org", "temporary password 1") is None
+    assert organizers.authenticate("lars@example.org", "temporary password 1") is None
 
 
 def test_the_organisation_last_worked_for_is_preselected(

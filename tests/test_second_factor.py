@@ -13,9 +13,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from seminars.accounts import factors
 from seminars.extensions import db, limiter
 from seminars.models import AccountEvent, LoginSession, RecoveryCode, TotpFactor, utcnow
-from seminars.organising import factors
 from tests.conftest import clear_database, log_in, make_app
 
 PASSWORD = "correct horse battery"
@@ -168,13 +168,13 @@ def limited_app(database_url):
 
 
 def test_codes_are_rate_limited_per_account(limited_app):
-    from seminars.organising import accounts
+    from seminars.accounts import organizers
 
-    organizer = accounts.create_organizer(
+    organizer = organizers.create_organizer(
         email="ewa@example.org",
         name="Ewa",
         password=PASSWORD,
-        organizations=[accounts.organization_named("OFR")],
+        organizations=[organizers.organization_named("OFR")],
     )
     db.session.commit()
     client = limited_app.test_client()

@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import g
 from sqlalchemy import select
 
+from seminars.accounts import sessions
 from seminars.extensions import db
 from seminars.models import LoginSession, OutboxMessage
-from seminars.organising import sessions
 
 PASSWORD = "correct horse battery"
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"

@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from seminars.accounts import organizers, sso
 from seminars.extensions import db
 from seminars.models import Organizer, Role, SsoIdentity, SsoProvider
-from seminars.organising import access, accounts, sso
+from seminars.organising import access
 from tests.conftest import log_in
 
 
@@ -41,7 +42,7 @@ def test_a_mapped_domain_makes_an_organiser_at_the_first_login(provider):
     # The second time the identity is found, whatever the address says now.
     assert sso.sign_in(provider, claims("1", "anna.new@elsewhere.example")) == anna
     # A password login is impossible for an account without one.
-    assert accounts.authenticate("anna@MAU.example.org", "") is None
+    assert organizers.authenticate("anna@MAU.example.org", "") is None
 
 
 def test_a_domain_can_wait_for_an_administrators_approval(app, client, provider):
@@ -55,7 +56,7 @@ def test_a_domain_can_wait_for_an_administrators_approval(app, client, provider)
         sso.sign_in(provider, claims("2", "bo@myndighet.example.org"))
     assert again.value.reason == sso.Refusal.PENDING
 
-    admin = accounts.create_organizer(
+    admin = organizers.create_organizer(
         email="admin@example.org", name="Admin", password="admin password", organizations=[],
         is_admin=True,
     )  # fmt: skip

@@ -11,7 +11,7 @@ from wtforms import Field, PasswordField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from seminars.organising.accounts import MIN_PASSWORD_LENGTH
+from seminars.accounts.organizers import MIN_PASSWORD_LENGTH
 from seminars.text import (
     has_control_characters,
     has_invisible_characters,

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from seminars import signup
+from seminars.accounts import organizers
 from seminars.extensions import db
 from seminars.models import Organization, Registration, Seminar, SeminarStatus, Status, utcnow
-from seminars.organising import accounts
 from tests.browser.conftest import DESKTOP, FULL_SEMINAR, OPEN_SEMINAR, PHONE, SENSITIVE_SEMINAR
 from tests.conftest import register
 
@@ -135,7 +135,7 @@ def _make_fixtures(app: Flask) -> Fixtures:
             .limit(1)
         ).one()
         organizations = list(db.session.scalars(select(Organization).order_by(Organization.id)))
-        admin = accounts.create_organizer(
+        admin = organizers.create_organizer(
             email=ADMIN_EMAIL,
             name="Tillgänglighetsgranskare",
             password=ADMIN_PASSWORD,
@@ -159,7 +159,7 @@ def _make_fixtures(app: Flask) -> Fixtures:
             cancelled_token=signup.manage_token(cancelled),
             deletable_token=signup.manage_token(deletable),
             confirmed_id=confirmed.id,
-            reset_token=accounts.reset_token(admin),
+            reset_token=organizers.reset_token(admin),
         )
 
 
@@ -199,8 +199,8 @@ def _sign_in_fixtures(app: Flask, seminar: Seminar, organization, admin) -> dict
     """An invitation, a provider of single sign-on (on a port where nothing listens), a
     person with an authenticator app, a door helper, and an account with a temporary
     password."""
+    from seminars.accounts import factors, invites, sso
     from seminars.models import Role
-    from seminars.organising import factors, invites, sso
 
     provider = sso.save_provider(
         sso.ProviderDetails("Lärosätet", "http://127.0.0.1:1", "seminars", "hemlig")
@@ -215,18 +215,18 @@ def _sign_in_fixtures(app: Flask, seminar: Seminar, organization, admin) -> dict
         invited_by=admin,
         accept_url_for=tokens.append,
     )
-    two_factor = accounts.create_organizer(
+    two_factor = organizers.create_organizer(
         email=TWO_FACTOR_EMAIL, name="Två Faktorer", password=ADMIN_PASSWORD,
         organizations=[organization],
     )  # fmt: skip
     secret = factors.start_totp(two_factor)
     factors.confirm_totp(two_factor, pyotp.TOTP(secret).now(), keep=None)
-    helper = accounts.create_organizer(
+    helper = organizers.create_organizer(
         email=DOOR_HELPER_EMAIL, name="Dörr Värd", password=ADMIN_PASSWORD, organizations=[],
     )  # fmt: skip
-    accounts.set_memberships(helper, {organization.id: Role.DOOR_HELPER})
-    accounts.set_door_seminars(helper, {seminar.id}, choosable={seminar.id})
-    accounts.create_organizer(
+    organizers.set_memberships(helper, {organization.id: Role.DOOR_HELPER})
+    organizers.set_door_seminars(helper, {seminar.id}, choosable={seminar.id})
+    organizers.create_organizer(
         email=TEMPORARY_EMAIL, name="Till Fällig", password=ADMIN_PASSWORD,
         organizations=[organization], temporary=True,
     )  # fmt: skip

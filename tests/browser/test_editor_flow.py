@@ -22,9 +22,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from seminars.accounts import organizers
 from seminars.extensions import db
 from seminars.models import Organization, Seminar, SeminarStatus
-from seminars.organising import accounts
 
 from .conftest import DESKTOP, PHONE
 from .test_accessibility import AXE_SOURCE, RUN_AXE, WCAG_TAGS, _report
@@ -106,7 +106,7 @@ def new_organiser(live_server):
     with live_server.app.app_context():
         organization = Organization(slug="lansstyrelsen", name="Länsstyrelsen i Södermanland")
         db.session.add(organization)
-        accounts.create_organizer(
+        organizers.create_organizer(
             email=EMAIL, name="Karin Holm", password=PASSWORD, organizations=[organization]
         )
         db.session.commit()

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from seminars.accounts import organizers
 from seminars.extensions import db
 from seminars.models import LoginSession, Passkey
-from seminars.organising import accounts
 from tests.browser.servers import local_app
 
 PASSWORD = "passkey tests password"
@@ -19,11 +19,11 @@ PASSWORD = "passkey tests password"
 def server(tmp_path):
     with local_app(tmp_path) as server:
         with server.app.app_context():
-            accounts.create_organizer(
+            organizers.create_organizer(
                 email="ewa@example.org",
                 name="Ewa Nyckelsdotter",
                 password=PASSWORD,
-                organizations=[accounts.organization_named("OFR")],
+                organizations=[organizers.organization_named("OFR")],
             )
             db.session.commit()
         yield server

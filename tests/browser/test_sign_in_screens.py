@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from seminars import signup
+from seminars.accounts import invites, organizers
 from seminars.extensions import db
 from seminars.models import Role, Seminar, SeminarStatus, utcnow
-from seminars.organising import accounts, invites
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.servers import local_app
 from tests.conftest import register
@@ -42,9 +42,9 @@ WORDS = {
 def world(tmp_path):
     with local_app(tmp_path) as server:
         with server.app.app_context():
-            ofr = accounts.organization_named("OFR")
+            ofr = organizers.organization_named("OFR")
             ofr.require_second_factor = True
-            admin = accounts.create_organizer(
+            admin = organizers.create_organizer(
                 email="admin@example.org", name="Ewa-Marie Siwerson", password=PASSWORD,
                 organizations=[ofr], role=Role.ADMIN,
             )  # fmt: skip
@@ -122,8 +122,8 @@ def test_invitation_factor_setup_and_door_helper(world, browser, locale, device,
         page.get_by_role("button", name=words["turn_on"]).click()
         page.get_by_role("link", name=words["saved"]).click()
         with world.app.app_context():
-            helper = accounts.organizer_by_email("dorr@ofr.example.org")
-            accounts.set_door_seminars(helper, {world.seminar_id}, choosable={world.seminar_id})
+            helper = organizers.organizer_by_email("dorr@ofr.example.org")
+            organizers.set_door_seminars(helper, {world.seminar_id}, choosable={world.seminar_id})
             db.session.commit()
         page.goto(world.url + "/organizer/checkin/")
         screenshot(page, f"door-helper-seminars-{name}")

@@ -14,9 +14,10 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import pytest
 from sqlalchemy import select
 
+from seminars.accounts import organizers, sso
 from seminars.extensions import db
 from seminars.models import LoginSession, Organizer, Role
-from seminars.organising import access, accounts, sso
+from seminars.organising import access
 from tests.browser.servers import local_app, oidc_provider
 
 ACCOUNTS = {
@@ -43,8 +44,10 @@ def world(tmp_path):
         ]
         issuer = stack.enter_context(oidc_provider(callbacks, [f"{server.url}/login"], ACCOUNTS))
         with server.app.app_context():
-            mau = accounts.save_organization(accounts.OrganizationDetails(name="Malmö universitet"))
-            accounts.save_organization(accounts.OrganizationDetails(name="OFR"))
+            mau = organizers.save_organization(
+                organizers.OrganizationDetails(name="Malmö universitet")
+            )
+            organizers.save_organization(organizers.OrganizationDetails(name="OFR"))
             provider = sso.save_provider(
                 sso.ProviderDetails("Lärosätet", issuer, "seminars", "seminars-secret")
             )
@@ -55,7 +58,7 @@ def world(tmp_path):
                 )
             )
             sso.add_domain(expiring, "mau.example.org", mau, approval_required=False)
-            accounts.create_organizer(
+            organizers.create_organizer(
                 email="ewa@mau.example.org",
                 name="Ewa Password",
                 password=EWA_PASSWORD,
@@ -128,7 +131,7 @@ def test_a_new_person_of_a_mapped_domain_lands_in_their_organisation(
     assert page.get_by_role("heading", level=1).count() == 1
     screenshot(page, "sso-dashboard-desktop-sv")
     with world.app.app_context():
-        anna = accounts.organizer_by_email("anna@mau.example.org")
+        anna = organizers.organizer_by_email("anna@mau.example.org")
         assert anna.name == "Anna Andersson" and not anna.password_hash
         [organization] = anna.organizations
         assert organization.name == "Malmö universitet"
@@ -145,7 +148,7 @@ def test_an_unmapped_domain_is_refused_with_a_clear_message(world, phone_page, s
     assert "inte kopplad till någon organisation" in page.content()
     screenshot(page, "sso-refused-phone-sv")
     with world.app.app_context():
-        assert accounts.organizer_by_email("eve@elsewhere.example.org") is None
+        assert organizers.organizer_by_email("eve@elsewhere.example.org") is None
     assert signed_in_people(world) == set()
 
 

@@ -5,6 +5,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # sso adds its routes to the blueprint of `views` on import.
-    from seminars.web.admin import sso, views  # noqa: F401
+    from seminars.web.admin import (
+        sso,  # noqa: F401
+        views,  # noqa: F401
+    )
 
     app.register_blueprint(views.bp)

@@ -17,11 +17,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from seminars.accounts.organizers import OrganizationDetails, last_used_organization_id
+from seminars.accounts.sso import ProviderDetails
 from seminars.extensions import db
 from seminars.models import Organization, Organizer, Role, Seminar, utcnow
 from seminars.organising import access
-from seminars.organising.accounts import OrganizationDetails, last_used_organization_id
-from seminars.organising.sso import ProviderDetails
 from seminars.slugs import SLUG_PATTERN
 from seminars.web.fields import (
     MultiCheckboxField,

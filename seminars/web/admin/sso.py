@@ -7,9 +7,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from seminars.accounts import sso
 from seminars.extensions import db
 from seminars.models import Organization, SsoProvider
-from seminars.organising import sso
 from seminars.web.admin.forms import SsoDomainForm, SsoProviderForm
 from seminars.web.admin.views import bp
 from seminars.web.fields import ConfirmForm

@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from seminars.accounts import factors, invites, organizers, sso
+from seminars.accounts import log as account_log
 from seminars.extensions import db
 from seminars.models import Organization, Organizer, Role, organizer_memberships
-from seminars.organising import access, account_log, accounts, factors, invites, sso
+from seminars.organising import access
 from seminars.slugs import SlugTaken
 from seminars.web.admin.forms import ROLE_LABELS, InviteForm, OrganizationForm, OrganizerForm
 from seminars.web.fields import ConfirmForm
@@ -77,7 +79,7 @@ def index():
 def _organization_page(form: OrganizationForm, organization: Organization | None):
     if form.validate_on_submit():
         try:
-            accounts.save_organization(form.details(), organization)
+            organizers.save_organization(form.details(), organization)
         except SlugTaken:
             db.session.rollback()
             form.slug.errors.append(_("Another organisation already uses this short name."))
@@ -110,7 +112,7 @@ def new_organizer():
     form = OrganizerForm.for_admin(me())
     if form.validate_on_submit():
         try:
-            organizer = accounts.create_organizer(
+            organizer = organizers.create_organizer(
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
@@ -118,16 +120,16 @@ def new_organizer():
                 is_admin=bool(form.is_admin and form.is_admin.data),
                 temporary=True,
             )
-            accounts.set_memberships(
+            organizers.set_memberships(
                 organizer, form.memberships(), within=access.administered_organization_ids(me())
             )
-            accounts.set_door_seminars(
+            organizers.set_door_seminars(
                 organizer,
                 set(form.door_seminar_ids.data or []),
                 choosable=form.door_seminar_choices(),
             )
             account_log.record(organizer, "created", actor=me())
-        except accounts.EmailTaken:
+        except organizers.EmailTaken:
             db.session.rollback()
             form.email.errors.append(_("An account with this email address already exists."))
         else:
@@ -161,7 +163,7 @@ def edit_organizer(organizer_id: int):
     form = OrganizerForm.for_admin(me(), account)
     if form.validate_on_submit():
         try:
-            accounts.update_organizer(
+            organizers.update_organizer(
                 account,
                 email=form.email.data,
                 name=form.name.data,
@@ -171,15 +173,15 @@ def edit_organizer(organizer_id: int):
                 changed_by=me(),
                 within=access.administered_organization_ids(me()),
             )
-            accounts.set_door_seminars(
+            organizers.set_door_seminars(
                 account,
                 set(form.door_seminar_ids.data or []),
                 choosable=form.door_seminar_choices(),
             )
-        except accounts.EmailTaken:
+        except organizers.EmailTaken:
             db.session.rollback()
             form.email.errors.append(_("An account with this email address already exists."))
-        except accounts.OwnAccessRemoved:
+        except organizers.OwnAccessRemoved:
             db.session.rollback()
             form.active.errors.append(
                 _("You cannot remove your own administrator access or deactivate yourself.")
@@ -215,7 +217,7 @@ def approve(organizer_id: int):
     account = _account_or_403(organizer_id)
     if not ConfirmForm().validate_on_submit() or not account.approval_pending:
         abort(400)
-    accounts.approve(account, by=me())
+    organizers.approve(account, by=me())
     db.session.commit()
     flash(_("%(name)s can now log in.", name=account.name), "success")
     return redirect(url_for("admin.index"), 303)
@@ -238,7 +240,7 @@ def new_invite():
                 ),
                 language=current_language(),
             )
-        except accounts.EmailTaken:
+        except organizers.EmailTaken:
             db.session.rollback()
             form.email.errors.append(
                 _("An account with this email address already exists: give it a role instead.")

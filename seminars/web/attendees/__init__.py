@@ -7,7 +7,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # checkin, logs and messages add their routes to the blueprint of `views` on import.
-    from seminars.web.attendees import checkin, exports, logs, messages, views  # noqa: F401
+    from seminars.web.attendees import (
+        checkin,  # noqa: F401
+        exports,  # noqa: F401
+        logs,  # noqa: F401
+        messages,  # noqa: F401
+        views,  # noqa: F401
+    )
 
     app.register_blueprint(views.bp)
     app.register_blueprint(exports.bp)

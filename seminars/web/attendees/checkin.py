@@ -15,12 +15,7 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.models import Status, utcnow
 from seminars.organising import access, roster
-from seminars.web.attendees.views import (
-    SEMINAR,
-    bp,
-    registration_or_404,
-    search_text,
-)
+from seminars.web.attendees.views import SEMINAR, bp, registration_or_404, search_text
 from seminars.web.fields import ConfirmForm
 
 

@@ -13,18 +13,11 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.mail import render
-from seminars.models import (
-    OutboxMessage,
-    OutboxStatus,
-    Registration,
-    Seminar,
-)
+from seminars.models import OutboxMessage, OutboxStatus, Registration, Seminar
 from seminars.organising import roster
 from seminars.organising.access import managed_seminar
 from seminars.organising.dashboard import message_progress
-from seminars.web.attendees.forms import (
-    MessageForm,
-)
+from seminars.web.attendees.forms import MessageForm
 from seminars.web.attendees.labels import OUTBOX_STATUS_LABELS, kind_label
 from seminars.web.attendees.labels import delivery as delivery_words
 from seminars.web.attendees.views import EMAILS_PER_PAGE, SEMINAR, bp

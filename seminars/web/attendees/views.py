@@ -18,12 +18,7 @@ from sqlalchemy import select
 
 from seminars import dates, signup
 from seminars.extensions import db
-from seminars.models import (
-    OutboxMessage,
-    Registration,
-    Seminar,
-    Status,
-)
+from seminars.models import OutboxMessage, Registration, Seminar, Status
 from seminars.organising import importing, roster
 from seminars.organising.access import managed_seminar
 from seminars.web.attendees.forms import (

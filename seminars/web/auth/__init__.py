@@ -6,7 +6,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # sso adds its routes to the blueprints of `views` and `account` on import.
-    from seminars.web.auth import account, sso, views  # noqa: F401
+    from seminars.web.auth import (
+        account,  # noqa: F401
+        sso,  # noqa: F401
+        views,  # noqa: F401
+    )
 
     views.init_app(app)
     account.init_app(app)

@@ -27,9 +27,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from seminars.accounts import factors, organizers, passkeys, sessions, sso
+from seminars.accounts import log as account_log
 from seminars.extensions import db
 from seminars.models import Organizer, SsoIdentity
-from seminars.organising import access, account_log, accounts, factors, passkeys, sessions, sso
+from seminars.organising import access
 from seminars.web.auth import signin
 from seminars.web.auth.forms import ChangePasswordForm, PasskeyNameForm, TotpCodeForm
 from seminars.web.fields import ConfirmForm
@@ -175,10 +177,10 @@ def password():
         # They logged in with the temporary password a moment ago.
         del form.current
     if form.validate_on_submit():
-        if form.current and accounts.authenticate(organizer.email, form.current.data) is None:
+        if form.current and organizers.authenticate(organizer.email, form.current.data) is None:
             form.current.errors.append(_("That is not your current password."))
         else:
-            accounts.change_password(organizer, form.password.data, keep=_keep())
+            organizers.change_password(organizer, form.password.data, keep=_keep())
             db.session.commit()
             flash(_("Your new password is saved. You are logged out everywhere else."), "success")
             return redirect(url_for("account.security"), 303)

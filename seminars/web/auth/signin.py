@@ -11,10 +11,11 @@ from flask import Response, current_app, g, request, session, url_for
 from flask_login import login_user
 
 from seminars import dates
+from seminars.accounts import factors, sessions
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import LoginSession, Organizer, utcnow
-from seminars.organising import access, factors, sessions
+from seminars.organising import access
 from seminars.web.i18n import current_language
 from seminars.web.redirects import local_path
 

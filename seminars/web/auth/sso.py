@@ -31,9 +31,9 @@ from flask_login import current_user, login_required
 from joserfc.errors import JoseError
 from requests import RequestException
 
+from seminars.accounts import sso
 from seminars.extensions import db
 from seminars.models import LoginSession, SsoProvider
-from seminars.organising import sso
 from seminars.web.auth import signin
 from seminars.web.auth.account import bp as account_bp
 from seminars.web.auth.views import bp

@@ -22,8 +22,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from seminars.accounts import factors, invites, organizers, passkeys, sessions
 from seminars.extensions import db, login_manager
-from seminars.organising import accounts, factors, invites, passkeys, sessions
 from seminars.web.auth import signin
 from seminars.web.auth.forms import (
     AcceptInviteForm,
@@ -34,11 +34,7 @@ from seminars.web.auth.forms import (
     TotpCodeForm,
 )
 from seminars.web.i18n import current_language
-from seminars.web.security import (
-    login_rate_limit,
-    second_factor_rate_limit,
-    sign_in_rate_limit,
-)
+from seminars.web.security import login_rate_limit, second_factor_rate_limit, sign_in_rate_limit
 
 bp = Blueprint("auth", __name__)
 
@@ -56,7 +52,7 @@ def _status() -> int:
 
 
 def _sso_providers():
-    from seminars.organising import sso
+    from seminars.accounts import sso
 
     return sso.enabled_providers()
 
@@ -69,7 +65,7 @@ def login():
     form = LoginForm()
     problem = ""
     if form.validate_on_submit():
-        organizer = accounts.authenticate(form.email.data, form.password.data)
+        organizer = organizers.authenticate(form.email.data, form.password.data)
         if organizer is not None:
             target = request.args.get("next")
             if factors.has_second_factor(organizer):
@@ -198,7 +194,7 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(
+        organizers.request_password_reset(
             form.email.data,
             lambda token: (
                 current_app.config["BASE_URL"] + url_for("auth.reset_password", token=token)
@@ -212,11 +208,11 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    if accounts.organizer_for_reset_token(token) is None:
+    if organizers.organizer_for_reset_token(token) is None:
         return render_template("auth/reset_invalid.html"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        accounts.reset_password(token, form.password.data)
+        organizers.reset_password(token, form.password.data)
         db.session.commit()
         flash(_("Your new password is saved. Log in with it."), "success")
         return redirect(url_for("auth.login"), 303)
@@ -234,7 +230,7 @@ def accept_invite(token: str):
     if form.validate_on_submit():
         try:
             organizer = invites.accept(token, form.password.data)
-        except (invites.InviteUnusable, accounts.EmailTaken):
+        except (invites.InviteUnusable, organizers.EmailTaken):
             db.session.rollback()
             return render_template("auth/invite_invalid.html"), 400
         flash(_("Welcome! Your account is ready."), "success")

@@ -37,9 +37,9 @@ from wtforms.validators import (
 )
 
 from seminars import dates
+from seminars.accounts import organizers
 from seminars.extensions import db
 from seminars.models import Organization, Organizer, Seminar, utcnow
-from seminars.organising import accounts
 from seminars.organising.editor import SeminarDraft
 from seminars.slugs import SLUG_PATTERN
 from seminars.web.fields import (
@@ -289,7 +289,7 @@ class SeminarForm(FlaskForm):
             form.reminder_offsets.data = format_reminder_offsets([24 * 60, 60])
             form.waitlist_enabled.data = True
             # The organisation they worked for last, not the alphabetically first.
-            form.organization_id.data = accounts.last_used_organization_id(organizer)
+            form.organization_id.data = organizers.last_used_organization_id(organizer)
         if not form.is_submitted():
             for name, count in BLANK_ROWS.items():
                 add_blank_rows(getattr(form, name), count)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
+from seminars.accounts import log as account_log
+from seminars.accounts import organizers
+from seminars.accounts.sealing import seal, unseal
 from seminars.extensions import db
 from seminars.models import Organization, Organizer, Role, SsoDomain, SsoIdentity, SsoProvider
-from seminars.organising import account_log, accounts
-from seminars.organising.sealing import seal, unseal
 from seminars.slugs import choose_slug
 
 
@@ -162,7 +163,7 @@ def sign_in(provider: SsoProvider, claims: Claims) -> Organizer:
     ).one_or_none()
     if mapping is None:
         raise SignInRefused(Refusal.UNMAPPED)
-    if accounts.organizer_by_email(claims.email) is not None:
+    if organizers.organizer_by_email(claims.email) is not None:
         raise SignInRefused(Refusal.ACCOUNT_EXISTS)
     organizer = Organizer(
         email=claims.email,
@@ -173,7 +174,7 @@ def sign_in(provider: SsoProvider, claims: Claims) -> Organizer:
     )
     db.session.add(organizer)
     db.session.flush()
-    accounts.set_memberships(organizer, {mapping.organization_id: Role.ORGANISER})
+    organizers.set_memberships(organizer, {mapping.organization_id: Role.ORGANISER})
     db.session.add(
         SsoIdentity(
             provider_id=provider.id,

@@ -17,6 +17,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from seminars.accounts import log as account_log
+from seminars.accounts import sessions
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import (
@@ -30,7 +32,6 @@ from seminars.models import (
     organizer_memberships,
     utcnow,
 )
-from seminars.organising import account_log, sessions
 from seminars.slugs import choose_slug, slugify
 from seminars.text import email_key
 

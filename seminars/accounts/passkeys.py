@@ -29,9 +29,10 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from seminars.accounts import log as account_log
+from seminars.accounts import sessions
 from seminars.extensions import db
 from seminars.models import LoginSession, Organizer, Passkey, utcnow
-from seminars.organising import account_log, sessions
 
 MAX_NAME_LENGTH = 100
 

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from ua_parser import parse as parse_user_agent
 
+from seminars.accounts import log as account_log
 from seminars.extensions import db
 from seminars.models import LoginSession, Organizer, utcnow
-from seminars.organising import account_log
 
 # "Last seen" is written at most this often, so a busy organiser does not write on every page.
 LAST_SEEN_EVERY = timedelta(minutes=1)

@@ -16,6 +16,9 @@ from datetime import datetime
 import pyotp
 from sqlalchemy import delete, func, select, update
 
+from seminars.accounts import log as account_log
+from seminars.accounts import sessions
+from seminars.accounts.sealing import Unreadable, seal, unseal
 from seminars.extensions import db
 from seminars.models import (
     LoginSession,
@@ -27,8 +30,6 @@ from seminars.models import (
     utcnow,
 )
 from seminars.models.organisations import Organization
-from seminars.organising import account_log, sessions
-from seminars.organising.sealing import Unreadable, seal, unseal
 
 RECOVERY_CODES = 10
 # Ten characters from 32 (no 0/O, 1/I/L): 50 bits each, read and typed in two groups of five.

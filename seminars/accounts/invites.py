@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from seminars.accounts import log as account_log
+from seminars.accounts import organizers
+from seminars.accounts.sessions import digest
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import Invite, Organization, Organizer, Role, utcnow
-from seminars.organising import account_log, accounts
-from seminars.organising.sessions import digest
 
 INVITE_DAYS = 7
 
@@ -35,8 +36,8 @@ def invite(
     now: datetime | None = None,
 ) -> Invite:
     """Queue an invitation email; EmailTaken when the address already has an account."""
-    if accounts.organizer_by_email(email) is not None:
-        raise accounts.EmailTaken(email)
+    if organizers.organizer_by_email(email) is not None:
+        raise organizers.EmailTaken(email)
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     row = Invite(
@@ -87,7 +88,7 @@ def accept(token: str, password: str, now: datetime | None = None) -> Organizer:
     ).rowcount
     if taken != 1:
         raise InviteUnusable
-    organizer = accounts.create_organizer(
+    organizer = organizers.create_organizer(
         email=row.email,
         name=row.name,
         password=password,
