@@ -30,12 +30,16 @@ SUBJECTS = {
     "seminar_cancelled": _l("Cancelled: %(title)s"),
     "reminder": _l("Reminder: %(title)s"),
     "attendance_check": _l("Are you still coming? %(title)s"),
+    "address_changed": _l("Your registration now uses this address: %(title)s"),
+    "address_changed_notice": _l("The address of your registration was changed: %(title)s"),
     "password_reset": _l("Reset your password"),
     "invite": _l("You are invited to organise seminars"),
     "new_device_login": _l("New login to your organiser account"),
 }
 # Kinds about an organiser's account, sent without a seminar.
 ACCOUNT_KINDS = {"password_reset", "invite", "new_device_login"}
+# Kinds to an address that no longer opens the registration: they carry no manage link.
+LINKLESS_KINDS = {"address_changed_notice"}
 
 
 def absolute(endpoint: str, **values) -> str:
@@ -105,7 +109,11 @@ def personal(row: OutboxMessage, registration: Registration | None) -> dict[str,
     values = {"recipient_name": header_text(row.to_name), "manage_url": ""}
     if row.kind == "attendance_check":
         values.update(yes_url="", no_url="")
-    if registration is not None and registration.anonymised_at is None:
+    if (
+        registration is not None
+        and registration.anonymised_at is None
+        and row.kind not in LINKLESS_KINDS
+    ):
         token = signup.manage_token(registration)
         values["manage_url"] = absolute("public.manage", token=token)
         if row.kind == "attendance_check":

@@ -227,3 +227,14 @@ class SignupForm(AttendeeDetailsForm):
             answers=self.answers(),
             language=language,
         )
+
+
+class EmailForm(FlaskForm):
+    """A corrected address for a registration (the organiser's, or the attendee's own)."""
+
+    email = StringField(
+        _l("New email address"),
+        [DataRequired(_l("Enter the new email address.")), Length(max=254), valid_email],
+        filters=[one_line],
+        render_kw={"autocomplete": "off", "type": "email", "inputmode": "email"},
+    )
