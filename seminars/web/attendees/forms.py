@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from seminars.signup import Attendee
 from seminars.web.fields import multi_line, no_control_characters, one_line, valid_email
-from seminars.web.public.forms import AttendeeDetailsForm, EmailForm
+from seminars.web.public.forms import AttendeeDetailsForm
 
 MAX_PASTE_LENGTH = 200_000
 

@@ -23,7 +23,6 @@ from seminars.organising import importing, roster
 from seminars.organising.access import managed_seminar
 from seminars.web.attendees.forms import (
     CancelForm,
-    EmailForm,
     ImportForm,
     MoveUpForm,
     NewPersonForm,
@@ -36,6 +35,7 @@ from seminars.web.attendees.labels import (
     STATUS_LABELS,
 )
 from seminars.web.i18n import current_language
+from seminars.web.public.forms import EmailForm
 
 bp = Blueprint("attendees", __name__, url_prefix="/organizer")
 

@@ -34,10 +34,10 @@ from seminars.models import (
     seats_left,
     utcnow,
 )
+from seminars.organising import audit
 from seminars.web import pagecache
 from seminars.web.fields import ConfirmForm
 from seminars.web.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
-from seminars.organising import audit
 from seminars.web.public.forms import AskedQuestion, AttendeeDetailsForm, EmailForm, SignupForm
 from seminars.web.redirects import local_path
 from seminars.web.security import signup_rate_limit
