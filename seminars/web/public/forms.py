@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from seminars.models import Question, QuestionKind, Registration, Seminar
 from seminars.signup import Attendee
+from seminars.text import says_something_about_health
 from seminars.web.fields import (
     multi_line,
     no_control_characters,
@@ -22,7 +23,6 @@ from seminars.web.fields import (
     one_line,
     valid_email,
 )
-from seminars.text import says_something_about_health
 
 # An optional choice can be left or made unanswered, also without JavaScript.
 NO_ANSWER = ("", _l("No answer"))
