@@ -107,7 +107,10 @@ def shared(row: OutboxMessage, seminar: Seminar | None, registration: Registrati
 def personal(row: OutboxMessage, registration: Registration | None) -> dict[str, str]:
     """What differs between two recipients of the same broadcast: their name and links."""
     values = {"recipient_name": header_text(row.to_name), "manage_url": ""}
-    if row.kind == "attendance_check":
+    asks_attendance = row.kind == "attendance_check" or "attendance_check" in (
+        row.context or {}
+    ).get("folded", ())
+    if asks_attendance:
         values.update(yes_url="", no_url="")
     if (
         registration is not None
@@ -116,7 +119,7 @@ def personal(row: OutboxMessage, registration: Registration | None) -> dict[str,
     ):
         token = signup.manage_token(registration)
         values["manage_url"] = absolute("public.manage", token=token)
-        if row.kind == "attendance_check":
+        if asks_attendance:
             values["yes_url"] = absolute("attendance.answer", token=token, answer="yes")
             values["no_url"] = absolute("attendance.answer", token=token, answer="no")
     return values

@@ -50,6 +50,7 @@ OUTBOX_STATUS_LABELS = {
     OutboxStatus.SENT: _l("Sent"),
     OutboxStatus.FAILED: _l("Failed"),
     OutboxStatus.MISSED: _l("Not sent (too late)"),
+    OutboxStatus.FOLDED: _l("Included in the email about the seat"),
 }
 ACTION_LABELS = {
     "created": _l("Created the seminar"),
