@@ -88,7 +88,11 @@ def reply_to(seminar: Seminar | None) -> tuple[str, str] | None:
 def shared(row: OutboxMessage, seminar: Seminar | None, registration: Registration | None):
     """What every recipient of this kind of email about this seminar has in common."""
     answer_to = reply_to(seminar)
+    organization = seminar.organization if seminar else None
     return {
+        # The organisation's look (organising/branding.py); render.py adds a PNG logo.
+        "brand_accent": organization.accent_color if organization else "",
+        "brand_logo_cid": "",
         "kind": row.kind,
         "details": row.context or {},
         "seminar": seminar,

@@ -72,6 +72,7 @@ ACTION_LABELS = {
     "messaged": _l("Sent a message"),
     "resent": _l("Sent a failed email again"),
     "embed_origins_changed": _l("Changed the websites that may embed the signup"),
+    "branding_changed": _l("Changed the logo or colour"),
 }
 # The seminar's fields as the editor names them, for "what changed" in the audit log.
 FIELD_LABELS = {
