@@ -91,3 +91,22 @@ def swedish_sort_key(text: str) -> str:
     folded = text.casefold().translate(_SWEDISH_LAST_LETTERS)
     decomposed = unicodedata.normalize("NFD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# An answer to a diet or accessibility question that says there is nothing to arrange: a
+# bare "no"/"none", or "none in particular" with at most one word after it ("Ingen
+# särskild kost", "Inga särskilda behov", "No special diet"). "Ingen laktos" says
+# something about health and is not one of them.
+_NOTHING_TO_ARRANGE = re.compile(
+    r"(nej|no|nope|ingen|inga|inget|none|nothing|n/a|-+|–)"
+    r"|(ingen|inga|inget) (särskild|särskilda|särskilt|speciell|speciella|speciellt)( \w+)?"
+    r"|no (special|particular|specific)( \w+)?"
+    r"|none in particular"
+)
+
+
+def says_something_about_health(answer: str) -> bool:
+    """Whether an answer to a health question (diet, accessibility) tells anything about
+    the person's health, so that storing it needs their consent (DESIGN guarantee 8)."""
+    words = " ".join(answer.casefold().split()).rstrip(".!")
+    return bool(words) and _NOTHING_TO_ARRANGE.fullmatch(words) is None

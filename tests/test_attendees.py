@@ -454,6 +454,7 @@ SEMINAR_PAGES = [
     ("GET", "attendees/{rid}"),
     ("POST", "attendees/{rid}"),
     ("POST", "attendees/{rid}/cancel"),
+    ("POST", "attendees/{rid}/email"),
     ("POST", "attendees/{rid}/confirm"),
     ("GET", "attendees/new"),
     ("POST", "attendees/new"),

@@ -273,7 +273,9 @@ def test_a_bounce_in_the_mailbox_shows_the_address_does_not_work(
     assert "Adressen fungerar inte" in client.get(person).get_data(as_text=True)
     log = client.get(f"/organizer/seminars/{seminar_id}/emails").get_data(as_text=True)
     assert "Adressen fungerar inte" in log
-    assert f'href="{person}"' in log.split("Adressen fungerar inte")[0].rsplit("<a", 1)[1]
+    assert (
+        f'href="{person}#change-email"' in log.split("Adressen fungerar inte")[0].rsplit("<a", 1)[1]
+    )
 
 
 def test_a_bounce_is_matched_by_the_original_message_id(app, seminar, smtp_server, dovecot):

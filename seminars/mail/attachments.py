@@ -15,7 +15,7 @@ from seminars.models import OutboxMessage, Registration, Seminar, SeminarStatus
 
 # Kinds that carry the seminar as a calendar file; the last two only to people with a seat.
 CALENDAR_KINDS = {"confirmed", "promoted", "reminder"}
-CALENDAR_KINDS_FOR_SEATED = {"seminar_changed", "seminar_cancelled"}
+CALENDAR_KINDS_FOR_SEATED = {"seminar_changed", "seminar_cancelled", "address_changed"}
 CHECK_IN_KINDS = {"confirmed", "promoted"}
 
 

@@ -30,12 +30,16 @@ SUBJECTS = {
     "seminar_cancelled": _l("Cancelled: %(title)s"),
     "reminder": _l("Reminder: %(title)s"),
     "attendance_check": _l("Are you still coming? %(title)s"),
+    "address_changed": _l("Your registration now uses this address: %(title)s"),
+    "address_changed_notice": _l("The address of your registration was changed: %(title)s"),
     "password_reset": _l("Reset your password"),
     "invite": _l("You are invited to organise seminars"),
     "new_device_login": _l("New login to your organiser account"),
 }
 # Kinds about an organiser's account, sent without a seminar.
 ACCOUNT_KINDS = {"password_reset", "invite", "new_device_login"}
+# Kinds to an address that no longer opens the registration: they carry no manage link.
+LINKLESS_KINDS = {"address_changed_notice"}
 
 
 def absolute(endpoint: str, **values) -> str:
@@ -84,7 +88,11 @@ def reply_to(seminar: Seminar | None) -> tuple[str, str] | None:
 def shared(row: OutboxMessage, seminar: Seminar | None, registration: Registration | None):
     """What every recipient of this kind of email about this seminar has in common."""
     answer_to = reply_to(seminar)
+    organization = seminar.organization if seminar else None
     return {
+        # The organisation's look (organising/branding.py); render.py adds a PNG logo.
+        "brand_accent": organization.accent_color if organization else "",
+        "brand_logo_cid": "",
         "kind": row.kind,
         "details": row.context or {},
         "seminar": seminar,
@@ -103,12 +111,19 @@ def shared(row: OutboxMessage, seminar: Seminar | None, registration: Registrati
 def personal(row: OutboxMessage, registration: Registration | None) -> dict[str, str]:
     """What differs between two recipients of the same broadcast: their name and links."""
     values = {"recipient_name": header_text(row.to_name), "manage_url": ""}
-    if row.kind == "attendance_check":
+    asks_attendance = row.kind == "attendance_check" or "attendance_check" in (
+        row.context or {}
+    ).get("folded", ())
+    if asks_attendance:
         values.update(yes_url="", no_url="")
-    if registration is not None and registration.anonymised_at is None:
+    if (
+        registration is not None
+        and registration.anonymised_at is None
+        and row.kind not in LINKLESS_KINDS
+    ):
         token = signup.manage_token(registration)
         values["manage_url"] = absolute("public.manage", token=token)
-        if row.kind == "attendance_check":
+        if asks_attendance:
             values["yes_url"] = absolute("attendance.answer", token=token, answer="yes")
             values["no_url"] = absolute("attendance.answer", token=token, answer="no")
     return values

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 
 from seminars.extensions import db
 from seminars.mail import attachments, body, bounces, context
-from seminars.mail.message import Email
+from seminars.mail.message import Email, InlineImage
 from seminars.models import (
     OutboxMessage,
     OutboxStatus,
@@ -49,6 +49,7 @@ class Batch:
         self.formatters: dict[str, dict] = {}
         self.broadcasts: dict[tuple, tuple[str, str]] = {}
         self.audiences: dict[tuple, dict] = {}
+        self.logos: dict[int, InlineImage | None] = {}
         self.sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
         self.host = urlsplit(current_app.config["BASE_URL"]).hostname or "seminars.invalid"
 
@@ -56,6 +57,16 @@ class Batch:
         if seminar.id not in self.calendars:
             self.calendars[seminar.id] = attachments.calendar_text(seminar)
         return self.calendars[seminar.id]
+
+    def logo_for(self, seminar: Seminar | None) -> InlineImage | None:
+        """The organisation's PNG logo to show inline (most mail programs show no SVG)."""
+        organization = seminar.organization if seminar else None
+        if organization is None or organization.logo_type != "image/png":
+            return None
+        if organization.id not in self.logos:
+            content_id = f"logo-{organization.id}-{organization.logo_version}@{self.host}"
+            self.logos[organization.id] = InlineImage(content_id, organization.logo, "logo.png")
+        return self.logos[organization.id]
 
     def formatters_for(self, language: str) -> dict:
         if language not in self.formatters:
@@ -72,6 +83,9 @@ class Batch:
                 **self.formatters_for(row.language or "sv"),
                 **context.shared(row, seminar, registration),
             }
+            logo = self.logo_for(seminar)
+            if logo is not None:
+                values["brand_logo_cid"] = logo.content_id
             if attachments.wants_calendar(row.kind, seminar, values["has_seat"]):
                 values["calendar_file"] = attachments.calendar_file(
                     seminar, self.calendar_for(seminar)
@@ -154,6 +168,8 @@ def _compose(
     )
     if "calendar_file" in values:
         email.calendar_files.append(values["calendar_file"])
+    if values["brand_logo_cid"]:
+        email.inline_images.append(batch.logo_for(seminar))
     personal = context.personal(row, registration)
     if row.kind in body.BROADCAST_KINDS:
         key = (*_audience(row, registration), tuple(bool(value) for value in personal.values()))

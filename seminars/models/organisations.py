@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, and_
+from sqlalchemy import JSON, Column, ForeignKey, LargeBinary, String, Table, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seminars.extensions import db
@@ -53,6 +53,13 @@ class Organization(db.Model):
     embed_origins: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     # Its people sign in with a second factor (or through single sign-on).
     require_second_factor: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Its pages and emails look like it (organising/branding.py): a PNG or a sanitised SVG,
+    # and a colour (#rrggbb) that reads on white by WCAG AA.
+    # The logo is read only when sent: pages need its type and version (a hash, for caching).
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    logo_version: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    accent_color: Mapped[str] = mapped_column(String(7), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

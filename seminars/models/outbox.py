@@ -18,6 +18,8 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     MISSED = "missed"
+    # Not sent on its own: its content went with the seat email (mail/folding.py).
+    FOLDED = "folded"
 
 
 class OutboxMessage(db.Model):

@@ -217,6 +217,22 @@ def edit_registration(
     return changed
 
 
+def change_email(registration: Registration, organizer: Organizer, email: str) -> bool:
+    """Correct someone's address; they keep their seat or place in line. Raises
+    signup.AddressTaken for an address another active registration holds."""
+    before = registration.email
+    signup.change_email(registration, email, new_link=True, by_organizer=True)
+    if registration.email == before:
+        return False
+    audit.record(
+        organizer,
+        "changed_email",
+        seminar=registration.seminar,
+        detail=audit_detail(registration=registration.id),
+    )
+    return True
+
+
 def cancel_registration(
     registration: Registration, organizer: Organizer, *, notify: bool
 ) -> list[Registration]:

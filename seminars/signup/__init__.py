@@ -9,11 +9,18 @@ the change and its emails land together or not at all.
 - statements.py    the signup's prebuilt SQL
 - seats.py         the seminar's row lock, taking and freeing a seat
 - waiting_list.py  places in line, moving people up
-- changes.py       cancel, change answers, anonymise, delete own data
+- changes.py       cancel, change answers or the address, anonymise, delete own data
 - tokens.py        the manage link's token
 """
 
-from seminars.signup.changes import anonymise, cancel, change_answers, delete_own_data
+from seminars.signup.changes import (
+    AddressTaken,
+    anonymise,
+    cancel,
+    change_answers,
+    change_email,
+    delete_own_data,
+)
 from seminars.signup.registering import Attendee, Outcome, SignupOutcome, sign_up
 from seminars.signup.seats import lock_seminar
 from seminars.signup.tokens import manage_token, registration_for_token
@@ -25,6 +32,7 @@ from seminars.signup.waiting_list import (
 )
 
 __all__ = [
+    "AddressTaken",
     "Attendee",
     "Outcome",
     "SeminarFull",
@@ -32,6 +40,7 @@ __all__ = [
     "anonymise",
     "cancel",
     "change_answers",
+    "change_email",
     "confirm_waiting",
     "delete_own_data",
     "lock_seminar",

@@ -1,15 +1,18 @@
-"""What happens to a registration after the signup: cancelling, changing the answers,
-anonymising it, and the attendee's own "delete my data"."""
+"""What happens to a registration after the signup: cancelling, changing the answers or
+the address, anonymising it, and the attendee's own "delete my data"."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select, update
+
 from seminars.extensions import db
 from seminars.mail import queue as outbox
-from seminars.models import Registration, Status, utcnow
-from seminars.signup import seats
+from seminars.models import OutboxMessage, OutboxStatus, Registration, Status, utcnow
+from seminars.signup import seats, tokens
 from seminars.signup.waiting_list import promote_from_waiting_list
+from seminars.text import email_key
 
 
 def cancel(
@@ -56,6 +59,83 @@ def change_answers(
         "answers_changed", registration, dedupe_suffix=str(registration.updated_at.timestamp())
     )
     return True
+
+
+class AddressTaken(Exception):
+    """Another active registration of the seminar has this address (one per person)."""
+
+
+def change_email(
+    registration: Registration,
+    email: str,
+    *,
+    new_link: bool,
+    by_organizer: bool = False,
+    now: datetime | None = None,
+) -> str | None:
+    """Correct a registration's address; the seat or place in line stays as it is.
+
+    The new address gets the confirmation with the manage link, the old one a short notice
+    without it; mail still waiting to go out goes to the new address, and the warning that
+    the address does not work ends. Raises AddressTaken when another active registration of
+    the seminar has the address. `new_link`: the old link stops working and a new one goes
+    to the new address (an organiser's correction: the old address may be someone else's
+    mailbox, which got the link). Returns the new token when one was made, else None.
+    Nothing changes, and None is returned, for the address it has already.
+    """
+    now = now or utcnow()
+    email = email.strip()
+    seats.lock_seminar(registration.seminar_id)
+    db.session.refresh(registration)
+    if email == registration.email:
+        return None
+    key = email_key(email)
+    taken = db.session.scalar(
+        select(Registration.id).where(
+            Registration.seminar_id == registration.seminar_id,
+            Registration.email_key == key,
+            Registration.status != Status.CANCELLED,
+            Registration.id != registration.id,
+        )
+    )
+    if taken is not None:
+        raise AddressTaken(email)
+    old_email = registration.email
+    stamp = str(now.timestamp())
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.registration_id == registration.id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.to_email == old_email,
+        )
+        .values(to_email=email),
+        execution_options={"synchronize_session": False},
+    )
+    outbox.queue(
+        "address_changed_notice",
+        dedupe_key=f"address_changed_notice:{registration.id}:{stamp}",
+        to_email=old_email,
+        to_name=registration.name,
+        language=registration.language,
+        seminar_id=registration.seminar_id,
+        registration_id=registration.id,
+        context={"by_organizer": by_organizer},
+    )
+    token = None
+    if new_link:
+        registration.token_salt = tokens.new_salt()
+        token = tokens.token_for_salt(registration.token_salt)
+        registration.token_hash = tokens.hash_token(token)
+    registration.email = email
+    registration.email_key = key
+    registration.undeliverable_email = ""
+    registration.updated_at = now
+    db.session.flush()
+    outbox.queue_for_registration(
+        "address_changed", registration, dedupe_suffix=stamp, context={"by_organizer": by_organizer}
+    )
+    return token
 
 
 def anonymise(registration: Registration, *, now: datetime | None = None) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from seminars.extensions import db
+from seminars.mail import folding
 from seminars.mail import queue as outbox
 from seminars.models import Registration, Seminar, Status, utcnow
 from seminars.signup import seats, statements
@@ -44,7 +45,7 @@ def promote_from_waiting_list(
         ).scalar_one_or_none()
         if first_waiting is None or not _take_seat(seminar):
             break
-        _confirm(first_waiting, now)
+        _confirm(first_waiting, seminar, now)
         promoted.append(first_waiting)
     return promoted
 
@@ -63,7 +64,7 @@ def confirm_waiting(
         return False
     if not _take_seat(seminar, override_capacity=override_capacity):
         raise SeminarFull(seminar.slug)
-    _confirm(registration, now or utcnow())
+    _confirm(registration, seminar, now or utcnow())
     return True
 
 
@@ -73,8 +74,12 @@ def _take_seat(seminar: Seminar, *, override_capacity: bool = False) -> bool:
     return took
 
 
-def _confirm(registration: Registration, now: datetime) -> None:
+def _confirm(registration: Registration, seminar: Seminar, now: datetime) -> None:
+    """The seat, and its email, which carries a reminder or check due soon (folding.py)."""
     registration.status = Status.CONFIRMED
     registration.updated_at = now
     db.session.flush()
-    outbox.queue_for_registration("promoted", registration)
+    folded = folding.fold_into_seat_email(registration, seminar, now)
+    outbox.queue_for_registration(
+        "promoted", registration, context={"folded": folded} if folded else None
+    )

@@ -24,7 +24,8 @@ class PersonForm(AttendeeDetailsForm):
         _l(
             "The person has agreed that their answers about diet or accessibility, which can "
             "be health information, are used only to arrange this seminar."
-        )
+        ),
+        description=_l("Needed only when an answer tells something, not for “none” or no answer."),
     )
 
 

@@ -37,6 +37,8 @@ KIND_LABELS = {
     "seminar_cancelled": _l("The seminar is cancelled"),
     "reminder": _l("Reminder"),
     "attendance_check": _l("Are you still coming?"),
+    "address_changed": _l("New email address"),
+    "address_changed_notice": _l("Notice to the old email address"),
     "password_reset": _l("New password"),
     "invite": _l("Invitation to organise seminars"),
     "new_device_login": _l("New login to the account"),
@@ -48,6 +50,7 @@ OUTBOX_STATUS_LABELS = {
     OutboxStatus.SENT: _l("Sent"),
     OutboxStatus.FAILED: _l("Failed"),
     OutboxStatus.MISSED: _l("Not sent (too late)"),
+    OutboxStatus.FOLDED: _l("Included in the email about the seat"),
 }
 ACTION_LABELS = {
     "created": _l("Created the seminar"),
@@ -59,6 +62,8 @@ ACTION_LABELS = {
     "exported": _l("Exported the attendee list"),
     "added": _l("Added a person"),
     "edited_registration": _l("Changed a person's details"),
+    "changed_email": _l("Corrected a person's email address"),
+    "changed_own_email": _l("The person changed their own email address"),
     "cancelled_registration": _l("Cancelled a registration"),
     "moved_up": _l("Moved a person from the waiting list to a seat"),
     "imported": _l("Imported people"),
@@ -67,6 +72,7 @@ ACTION_LABELS = {
     "messaged": _l("Sent a message"),
     "resent": _l("Sent a failed email again"),
     "embed_origins_changed": _l("Changed the websites that may embed the signup"),
+    "branding_changed": _l("Changed the logo or colour"),
 }
 # The seminar's fields as the editor names them, for "what changed" in the audit log.
 FIELD_LABELS = {

@@ -35,6 +35,7 @@ from seminars.web.attendees.labels import (
     STATUS_LABELS,
 )
 from seminars.web.i18n import current_language
+from seminars.web.public.forms import EmailForm
 
 bp = Blueprint("attendees", __name__, url_prefix="/organizer")
 
@@ -124,6 +125,7 @@ def _render_registration(
     registration: Registration,
     *,
     form: PersonForm | None = None,
+    email_form: EmailForm | None = None,
     move_form: MoveUpForm | None = None,
     move_problem: str = "",
     status: int = 200,
@@ -145,6 +147,7 @@ def _render_registration(
             registration=registration,
             form=form,
             cancel_form=CancelForm(),
+            email_form=email_form or EmailForm(formdata=None),
             move_form=move_form or MoveUpForm(),
             move_problem=move_problem,
             position=position,
@@ -185,6 +188,42 @@ def edit_registration(seminar_id: int, registration_id: int):
     return redirect(
         url_for(".show_registration", seminar_id=seminar.id, registration_id=registration.id), 303
     )
+
+
+@bp.post(SEMINAR + "/attendees/<int:registration_id>/email")
+def change_email(seminar_id: int, registration_id: int):
+    seminar = managed_seminar(current_user, seminar_id)
+    registration = registration_or_404(seminar, registration_id)
+    if registration.status == Status.CANCELLED:
+        abort(409)
+    form = EmailForm()
+    if form.validate_on_submit():
+        try:
+            changed = roster.change_email(registration, current_user, form.email.data)
+        except signup.AddressTaken:
+            db.session.rollback()
+            form.email.errors.append(
+                _("Someone else registered for this seminar has this address already.")
+            )
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The address is changed to %(email)s. The new address got the "
+                    "confirmation with a new link, and the old one a short notice.",
+                    email=registration.email,
+                )
+                if changed
+                else _("Nothing was changed."),
+                "success",
+            )
+            return redirect(
+                url_for(
+                    ".show_registration", seminar_id=seminar.id, registration_id=registration.id
+                ),
+                303,
+            )
+    return _render_registration(seminar, registration, email_form=form, status=422)
 
 
 @bp.post(SEMINAR + "/attendees/<int:registration_id>/cancel")

@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from seminars.web.organizer import embedding, views
+    from seminars.web.organizer import branding, embedding, views  # noqa: F401 (routes)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(embedding.bp)

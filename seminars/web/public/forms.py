@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from seminars.models import Question, QuestionKind, Registration, Seminar
 from seminars.signup import Attendee
+from seminars.text import says_something_about_health
 from seminars.web.fields import (
     multi_line,
     no_control_characters,
@@ -22,6 +23,9 @@ from seminars.web.fields import (
     one_line,
     valid_email,
 )
+
+# An optional choice can be left or made unanswered, also without JavaScript.
+NO_ANSWER = ("", _l("No answer"))
 
 
 @dataclass(frozen=True)
@@ -68,20 +72,17 @@ def _question_field(question: Question | AskedQuestion) -> Field:
         return TextAreaField(
             label, presence + [Length(max=2000)], filters=[multi_line], description=description
         )
-    if question.kind == QuestionKind.CHOICE:
-        choices = [(choice, choice) for choice in question.choice_list]
+    if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
+        if question.kind == QuestionKind.CHOICE:
+            choices = [(choice, choice) for choice in question.choice_list]
+        else:
+            choices = [("yes", _l("Yes")), ("no", _l("No"))]
         return RadioField(
             label,
-            presence if required else [Optional()],
-            choices=choices,
+            presence,
+            choices=choices if required else [*choices, NO_ANSWER],
+            default=None if required else "",
             validate_choice=True,
-            description=description,
-        )
-    if question.kind == QuestionKind.YES_NO:
-        return RadioField(
-            label,
-            presence if required else [Optional()],
-            choices=[("yes", _l("Yes")), ("no", _l("No"))],
             description=description,
         )
     return StringField(
@@ -116,7 +117,8 @@ class AttendeeDetailsForm(FlaskForm):
         _l(
             "I agree that the organiser may use my answers about diet or accessibility, "
             "which can be health information, only to arrange this seminar."
-        )
+        ),
+        description=_l("Needed only when an answer tells something, not for “none” or no answer."),
     )
 
     questions: list[Question] | list[AskedQuestion] = []
@@ -138,7 +140,9 @@ class AttendeeDetailsForm(FlaskForm):
                 "name": registration.name,
                 "organization": registration.organization,
                 "health_consent": any(
-                    str(q.id) in answers for q in seminar.questions if q.sensitive
+                    says_something_about_health(answers.get(str(q.id), ""))
+                    for q in seminar.questions
+                    if q.sensitive
                 ),
                 **{f"q{question_id}": answer for question_id, answer in answers.items()},
             },
@@ -182,7 +186,9 @@ class AttendeeDetailsForm(FlaskForm):
 
     def validate_health_consent(self, field: Field) -> None:
         gave_health_data = any(
-            (self[q.field_name].data or "").strip() for q in self.questions if q.sensitive
+            says_something_about_health(self[q.field_name].data or "")
+            for q in self.questions
+            if q.sensitive
         )
         if gave_health_data and not field.data:
             raise ValidationError(
@@ -190,12 +196,12 @@ class AttendeeDetailsForm(FlaskForm):
             )
 
     def answers(self) -> dict[str, str]:
-        """Answers keyed by question id; health answers only with consent."""
+        """Answers keyed by question id; answers about health only with consent."""
         answers = {}
         for question, field in self.question_fields():
             value = (field.data or "").strip()
             if question.sensitive and not self.health_consent.data:
-                value = ""
+                value = "" if says_something_about_health(value) else value
             if value:
                 answers[str(question.id)] = value
         return answers
@@ -227,3 +233,14 @@ class SignupForm(AttendeeDetailsForm):
             answers=self.answers(),
             language=language,
         )
+
+
+class EmailForm(FlaskForm):
+    """A corrected address for a registration (the organiser's, or the attendee's own)."""
+
+    email = StringField(
+        _l("New email address"),
+        [DataRequired(_l("Enter the new email address.")), Length(max=254), valid_email],
+        filters=[one_line],
+        render_kw={"autocomplete": "off", "type": "email", "inputmode": "email"},
+    )

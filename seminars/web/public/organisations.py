@@ -82,6 +82,33 @@ def organisation(slug: str):
     )
 
 
+@bp.get("/o/<slug>/logo")
+def logo(slug: str):
+    """The organisation's logo (an SVG was rebuilt from an allow-list when uploaded; the
+    policy below is a second lock: nothing in it may run or load)."""
+    organization = organisation_or_404(slug)
+    if not organization.logo:
+        abort(404)
+    response = Response(organization.logo, mimetype=organization.logo_type)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.get("/o/<slug>/brand.css")
+def brand_css(slug: str):
+    """The organisation's accent colour for its pages: a style sheet, as the pages' policy
+    allows no inline styles."""
+    organization = organisation_or_404(slug)
+    colour = organization.accent_color
+    body = f":root {{ --accent: {colour}; --accent-dark: {colour}; }}\n" if colour else ""
+    response = Response(body, mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
 def _in_feeds(organization: Organization) -> list[Seminar]:
     """Upcoming seminars and those of the last FEED_PAST days, cancelled ones included."""
     statement = seminars_of(organization).where(Seminar.ends_at >= utcnow() - FEED_PAST)

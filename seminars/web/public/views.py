@@ -34,10 +34,11 @@ from seminars.models import (
     seats_left,
     utcnow,
 )
+from seminars.organising import audit
 from seminars.web import pagecache
 from seminars.web.fields import ConfirmForm
 from seminars.web.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
-from seminars.web.public.forms import AskedQuestion, AttendeeDetailsForm, SignupForm
+from seminars.web.public.forms import AskedQuestion, AttendeeDetailsForm, EmailForm, SignupForm
 from seminars.web.redirects import local_path
 from seminars.web.security import signup_rate_limit
 
@@ -283,6 +284,7 @@ def _render_manage(registration: Registration, token: str, form=None, *, status=
             token=token,
             form=form,
             confirm_form=ConfirmForm(),
+            email_form=extra.pop("email_form", None) or EmailForm(formdata=None),
             position=position,
             waiting_total=total,
             can_change=registration.status != Status.CANCELLED and seminar.ends_at > utcnow(),
@@ -295,7 +297,12 @@ def _render_manage(registration: Registration, token: str, form=None, *, status=
 @bp.get("/r/<token>")
 def manage(token: str):
     registration = registration_or_404(token)
-    return _render_manage(registration, token, saved=request.args.get("saved") == "1")
+    return _render_manage(
+        registration,
+        token,
+        saved=request.args.get("saved") == "1",
+        email_saved=request.args.get("email_saved") == "1",
+    )
 
 
 @bp.post("/r/<token>")
@@ -314,6 +321,35 @@ def change_answers(token: str):
     )
     db.session.commit()
     return redirect(url_for("public.manage", token=token, saved=1), 303)
+
+
+@bp.post("/r/<token>/email")
+def change_email(token: str):
+    """The attendee's own new address: their link keeps working, and goes to it too."""
+    registration = registration_or_404(token)
+    if registration.status == Status.CANCELLED:
+        abort(409)
+    form = EmailForm()
+    if form.validate_on_submit():
+        before = registration.email
+        try:
+            signup.change_email(registration, form.email.data, new_link=False)
+        except signup.AddressTaken:
+            db.session.rollback()
+            form.email.errors.append(
+                _("This address is already registered for the seminar. Use another address.")
+            )
+        else:
+            if registration.email != before:
+                audit.record(
+                    None,
+                    "changed_own_email",
+                    seminar=registration.seminar,
+                    detail={"registration": registration.id},
+                )
+            db.session.commit()
+            return redirect(url_for("public.manage", token=token, email_saved=1), 303)
+    return _render_manage(registration, token, status=422, email_form=form)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
