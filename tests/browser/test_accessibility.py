@@ -48,6 +48,8 @@ NOT_PAGES = {
     "public.choose_language",
     "organisations.calendar_feed",
     "organisations.atom_feed",
+    "organisations.logo",  # an image
+    "organisations.brand_css",  # a style sheet
     "exports.csv_file",
     "exports.xlsx_file",
     "auth.sso_login",  # a redirect to the provider
@@ -402,6 +404,9 @@ def _organizer_states(audit: Audit, fx: Fixtures) -> None:
     audit.visit(f"/organizer/organizations/{fx.organization_id}/embed", "your website")
     audit.page.fill("#origins", "http://www.example.org/sida")
     audit.submit("main form", "your website with errors")
+    audit.visit(f"/organizer/organizations/{fx.organization_id}/branding", "logo and colour")
+    audit.page.fill("#accent_color", "#ffcc00")
+    audit.submit("main form", "logo and colour, a colour refused")
 
     audit.visit("/organizer/admin/", "administration")
     audit.visit("/organizer/admin/organizations/new", "new organisation")
