@@ -9,6 +9,7 @@ from flask import current_app
 
 from seminars.extensions import db
 from seminars.mail import bounces, delivery, reminders
+from seminars.mail.render import Batch
 from seminars.models import utcnow
 from seminars.organising import purge
 
@@ -63,8 +64,9 @@ def run_pass(now: datetime | None = None) -> PassSummary:
     db.session.commit()
     summary.bounced = bounces.poll_if_due(db.engine.connect)
     batch_size = current_app.config["OUTBOX_BATCH_SIZE"]
+    shared = Batch()  # a reminder run renders each audience's text once, not per batch
     while True:
-        report = delivery.deliver_pending(batch_size=batch_size)
+        report = delivery.deliver_pending(batch_size=batch_size, shared=shared)
         summary.delivery.add(report)
         if report.claimed < batch_size:
             return summary

@@ -158,7 +158,7 @@ def test_a_confirmation_with_an_inline_image_and_odd_names_is_written_the_same()
     mail = _email(
         "Hej\r\n.\r\nFrom here\ttab \nsista rad utan radslut",
         "<p>Hej</p>",
-        recipient=("Anna \"Q\" O'Brien, Ö", "anna@exämple.org"),
+        recipient=('Anna "Q" O\'Brien, Ö', "anna@exämple.org"),
         inline_images=[image],
         calendar_files=[CalendarFile("möte.ics", "BEGIN:VCALENDAR", "CANCEL")],
     )

@@ -280,11 +280,10 @@ def _prepare(row: OutboxMessage, now: datetime, batch: Batch) -> Ready:
 
 
 def _render_batch(
-    row_ids: list[int], now: datetime, report: DeliveryReport, marks: Connection
+    row_ids: list[int], now: datetime, report: DeliveryReport, marks: Connection, batch: Batch
 ) -> list[Ready]:
     database.begin_for_reading()  # rendering a batch takes a while: signups must not wait
     rows, preloaded = _load_batch(row_ids)
-    batch = Batch()
     ready, problems = [], []
     with context.rendering():
         for row in rows:
@@ -316,9 +315,10 @@ def _render_batch(
 
 
 def deliver_pending(
-    *, now: datetime | None = None, batch_size: int | None = None
+    *, now: datetime | None = None, batch_size: int | None = None, shared: Batch | None = None
 ) -> DeliveryReport:
-    """Send one batch of due outbox rows; returns what happened to them."""
+    """Send one batch of due outbox rows; returns what happened to them. The batches of one
+    worker pass can share what they render (`shared`)."""
     now = now or utcnow()
     report = DeliveryReport()
     release_stale_claims(now)
@@ -329,7 +329,7 @@ def deliver_pending(
     if not row_ids:
         return report
     with _lease_kept(db.engine, claimant), _marking() as marks:
-        ready = _render_batch(row_ids, now, report, marks)
+        ready = _render_batch(row_ids, now, report, marks, shared or Batch())
         if ready:
             _send_batch(ready, now, report, marks)
     return report
