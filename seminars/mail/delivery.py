@@ -15,15 +15,14 @@ import logging
 import secrets
 import smtplib
 import threading
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Dialect, Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from seminars import database
@@ -185,21 +184,18 @@ def _session_setting(connection: Connection, statement: str) -> None:
 
 
 @cache
-def _sent_statement():
-    """Marking a row sent, built once: it runs once per mail."""
+def _sent_sql(dialect: Dialect) -> tuple[str, Callable | None]:
+    """Marking a row sent, as the driver takes it, and how `sent_at` is passed to it: it runs
+    once per mail, and SQLAlchemy's execution of a statement cost more than the UPDATE."""
     outbox = OutboxMessage.__table__
-    return (
-        update(outbox)
-        .where(outbox.c.id == bindparam("row_id"))
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=bindparam("sent_at"),
-            subject=bindparam("subject"),
-            last_error="",
-            claimed_at=None,
-            claimed_by=None,
-        )
+    hole = "%({})s" if dialect.paramstyle == "pyformat" else ":{}"
+    sql = (
+        f"UPDATE {outbox.name} SET status = '{OutboxStatus.SENT}', "
+        f"sent_at = {hole.format('sent_at')}, subject = {hole.format('subject')}, "
+        "last_error = '', claimed_at = NULL, claimed_by = NULL "
+        f"WHERE id = {hole.format('row_id')}"
     )
+    return sql, outbox.c.sent_at.type.bind_processor(dialect)
 
 
 def _set(marks: Connection, row_id: int, **values) -> None:
@@ -335,21 +331,33 @@ def deliver_pending(
     return report
 
 
-def _built(item: Ready) -> bytes | Exception:
-    try:
-        return message.as_bytes(item.email)
-    except Exception as error:  # recorded against its row, like a rendering problem
-        return error
+class _Contents:
+    """The batch's MIME messages, each built once when first asked for."""
+
+    def __init__(self, ready: list[Ready]):
+        self.ready = ready
+        self.built: dict[int, bytes | Exception] = {}
+
+    def get(self, index: int) -> bytes | Exception | None:
+        if index >= len(self.ready):
+            return None
+        if index not in self.built:
+            self.built.pop(index - 2, None)  # sent: not needed again
+            try:
+                self.built[index] = message.as_bytes(self.ready[index].email)
+            except Exception as error:  # recorded against its row, like a rendering problem
+                self.built[index] = error
+        return self.built[index]
 
 
 def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks) -> None:
     """Send over one SMTP connection; each row is marked as soon as the server accepted it.
 
-    Two things overlap with waiting for the server: a second thread builds the next MIME
-    message while this one is sent, and the row of the mail just accepted is marked while
-    the next mail's envelope (MAIL FROM, RCPT TO) is sent. The next mail's DATA waits for
-    that mark, so a worker that dies leaves at most one mail accepted but not marked: the
-    one in flight.
+    The worker's own work for a mail is done while the server reads the previous command,
+    on this one thread: the row of the mail just accepted is marked while the server reads
+    the next MAIL FROM, and the next MIME message is built while it reads this one's body.
+    The next mail's DATA waits for that mark, so a worker that dies leaves at most one mail
+    accepted but not marked: the one in flight.
     """
     try:
         connection = smtp.Connection(smtp.Settings.from_app()).open()
@@ -357,62 +365,60 @@ def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks
         for item in ready:
             _record_failure(marks, report, (item.row_id, item.attempts), error, now, transport=True)
         return
-    with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="mime") as builder,
-        _Marker(marks) as marker,
-    ):
+    marker, contents = _Marker(marks), _Contents(ready)
+    try:
+        for index, item in enumerate(ready):
+            if not _send_one(connection, item, (contents, index), now, report, marker):
+                _put_back(ready[index + 1 :], report, marker.settled())
+                return
+    finally:
         try:
-            building = builder.submit(_built, ready[0])
-            for index, item in enumerate(ready):
-                content = building.result()
-                # One ahead only: a builder running far ahead would hold the interpreter
-                # while the server's answers wait to be read.
-                if index + 1 < len(ready):
-                    building = builder.submit(_built, ready[index + 1])
-                if not _send_one(connection, item, content, now, report, marker):
-                    marker.settled()
-                    _put_back(ready[index + 1 :], report, marks)
-                    return
+            marker.settled()
         finally:
             connection.close()
 
 
 class _Marker:
-    """Marks accepted rows sent on a thread of its own; every other use of the marks
-    connection waits for it first (`settled`)."""
+    """The accepted row not yet marked sent; every use of the marks connection marks it
+    first (`settled`)."""
 
     def __init__(self, marks: Connection):
         self.marks = marks
-        self.pending: Future | None = None
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mark")
-
-    def __enter__(self) -> _Marker:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        try:
-            self.settled()
-        finally:
-            self.thread.shutdown()
+        self.pending: Ready | None = None
 
     def settled(self) -> Connection:
-        """The marks connection, once the last mark is committed."""
+        """The marks connection, once the last accepted row is marked sent."""
         if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
+            item, self.pending = self.pending, None
+            _mark_sent(self.marks, item)
         return self.marks
 
     def sent(self, item: Ready) -> None:
         self.settled()
-        self.pending = self.thread.submit(_mark_sent, self.marks, item)
+        self.pending = item
 
 
 def _mark_sent(marks: Connection, item: Ready) -> None:
-    with marks.begin():
-        marks.execute(
-            _sent_statement(),
-            {"row_id": item.row_id, "sent_at": utcnow(), "subject": item.subject},
-        )
+    """Record that the server accepted `item`, committed at once, straight on the driver's
+    connection (the marks connection is in no transaction between two rows' marks)."""
+    sql, convert = _sent_sql(marks.dialect)
+    sent_at = utcnow()
+    values = {
+        "row_id": item.row_id,
+        "sent_at": convert(sent_at) if convert else sent_at,
+        "subject": item.subject,
+    }
+    driver = marks.connection.driver_connection
+    if marks.dialect.name == "postgresql":
+        driver.execute(sql, values)  # autocommit (`_marking`)
+        return
+    driver.execute("BEGIN IMMEDIATE")  # as every SQLite transaction here (database.py)
+    try:
+        driver.execute(sql, values)
+    except BaseException:
+        driver.rollback()
+        raise
+    driver.commit()
 
 
 def _put_back(untried: list[Ready], report: DeliveryReport, marks: Connection) -> None:
@@ -425,21 +431,23 @@ def _put_back(untried: list[Ready], report: DeliveryReport, marks: Connection) -
 def _send_one(
     connection: smtp.Connection,
     item: Ready,
-    content: bytes | Exception,
+    place: tuple[_Contents, int],
     now: datetime,
     report: DeliveryReport,
     marker: _Marker,
 ) -> bool:
     """Send one email and record what became of it; False when the connection is lost."""
+    contents, index = place
+    content = contents.get(index)
     if isinstance(content, Exception):
         current_app.logger.error("building outbox row %s failed: %s", item.row_id, content)
         failure = (item.row_id, item.attempts)
         _record_failure(marker.settled(), report, failure, content, now, transport=False)
         return True
     try:
-        connection.envelope(item.envelope_sender, item.recipient, len(content))
-        marker.settled()  # the previous mail is marked before this one can be accepted
-        connection.data(content)
+        # The previous mail is marked before this one can be accepted.
+        connection.envelope(item.envelope_sender, item.recipient, len(content), marker.settled)
+        connection.data(content, lambda: contents.get(index + 1))
     except (smtplib.SMTPException, OSError) as error:
         return _record_send_error(connection, item, error, now, report, marker.settled())
     marker.sent(item)
