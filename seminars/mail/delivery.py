@@ -310,11 +310,29 @@ def _render_batch(
     return ready
 
 
+class Run:
+    """What the batches of one worker pass share: each audience's rendered text (`batch`)
+    and the SMTP connection, opened when first needed and kept until `close`."""
+
+    def __init__(self) -> None:
+        self.batch = Batch()
+        self.connection = smtp.Connection(smtp.Settings.from_app())
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 def deliver_pending(
-    *, now: datetime | None = None, batch_size: int | None = None, shared: Batch | None = None
+    *, now: datetime | None = None, batch_size: int | None = None, run: Run | None = None
 ) -> DeliveryReport:
     """Send one batch of due outbox rows; returns what happened to them. The batches of one
-    worker pass can share what they render (`shared`)."""
+    worker pass can share a `run`; without one, the batch has its own."""
+    if run is None:
+        run = Run()
+        try:
+            return deliver_pending(now=now, batch_size=batch_size, run=run)
+        finally:
+            run.close()
     now = now or utcnow()
     report = DeliveryReport()
     release_stale_claims(now)
@@ -325,9 +343,9 @@ def deliver_pending(
     if not row_ids:
         return report
     with _lease_kept(db.engine, claimant), _marking() as marks:
-        ready = _render_batch(row_ids, now, report, marks, shared or Batch())
+        ready = _render_batch(row_ids, now, report, marks, run.batch)
         if ready:
-            _send_batch(ready, now, report, marks)
+            _send_batch(ready, now, report, marks, run.connection)
     return report
 
 
@@ -350,8 +368,15 @@ class _Contents:
         return self.built[index]
 
 
-def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks) -> None:
-    """Send over one SMTP connection; each row is marked as soon as the server accepted it.
+def _send_batch(
+    ready: list[Ready],
+    now: datetime,
+    report: DeliveryReport,
+    marks: Connection,
+    connection: smtp.Connection,
+) -> None:
+    """Send over the run's SMTP connection; each row is marked as soon as the server
+    accepted it.
 
     The worker's own work for a mail is done while the server reads the previous command,
     on this one thread: the row of the mail just accepted is marked while the server reads
@@ -360,7 +385,7 @@ def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks
     accepted but not marked: the one in flight.
     """
     try:
-        connection = smtp.Connection(smtp.Settings.from_app()).open()
+        connection.opened()
     except (smtplib.SMTPException, OSError) as error:
         for item in ready:
             _record_failure(marks, report, (item.row_id, item.attempts), error, now, transport=True)
@@ -371,11 +396,11 @@ def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks
             if not _send_one(connection, item, (contents, index), now, report, marker):
                 _put_back(ready[index + 1 :], report, marker.settled())
                 return
+    except BaseException:
+        connection.drop()  # a command may be waiting for its answer: not for the next batch
+        raise
     finally:
-        try:
-            marker.settled()
-        finally:
-            connection.close()
+        marker.settled()
 
 
 class _Marker:

@@ -77,6 +77,12 @@ class Connection:
         self.host = host
         return self
 
+    def opened(self) -> Connection:
+        """This session, opened first unless it is open (or sending is suppressed)."""
+        if self.host is None:
+            self.open()
+        return self
+
     def _host(self) -> smtplib.SMTP:
         if self.host is None:
             raise smtplib.SMTPServerDisconnected("the connection is closed")
