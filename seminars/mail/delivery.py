@@ -28,7 +28,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from seminars import database
 from seminars.extensions import db
 from seminars.mail import bounces, context, message, smtp
-from seminars.mail.render import Batch, NotSendable, render
+from seminars.mail.render import (
+    Batch,
+    NotSendable,
+    render,  # noqa: F401  (callers use delivery.render)
+    render_loaded,
+)
 from seminars.models import OutboxMessage, OutboxStatus, Registration, Seminar, utcnow
 
 logger = logging.getLogger(__name__)
@@ -243,24 +248,36 @@ def _record_refusal(
     report.count(OutboxStatus.FAILED)
 
 
-def _load_batch(row_ids: list[int]) -> tuple[list[OutboxMessage], list]:
-    """The batch's rows, and everyone they are about loaded in two queries instead of two
-    per row. The session's identity map holds objects only while something refers to them:
-    the caller keeps the second list while it renders."""
+# An outbox row with its seminar and registration, None when it has none.
+Loaded = tuple[OutboxMessage, Seminar | None, Registration | None]
+
+
+def _load_batch(row_ids: list[int]) -> list[Loaded]:
+    """The batch's rows, each with its seminar and registration, in three queries instead
+    of two per row."""
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(row_ids)).order_by(OutboxMessage.id)
     ).all()
     registration_ids = {row.registration_id for row in rows if row.registration_id}
     seminar_ids = {row.seminar_id for row in rows if row.seminar_id}
-    preloaded = [
-        *db.session.scalars(select(Registration).where(Registration.id.in_(registration_ids))),
-        *db.session.scalars(select(Seminar).where(Seminar.id.in_(seminar_ids))),
+    registrations = {
+        registration.id: registration
+        for registration in db.session.scalars(
+            select(Registration).where(Registration.id.in_(registration_ids))
+        )
+    }
+    seminars = {
+        seminar.id: seminar
+        for seminar in db.session.scalars(select(Seminar).where(Seminar.id.in_(seminar_ids)))
+    }
+    return [
+        (row, seminars.get(row.seminar_id), registrations.get(row.registration_id)) for row in rows
     ]
-    return list(rows), preloaded
 
 
-def _prepare(row: OutboxMessage, now: datetime, batch: Batch) -> Ready:
-    email = render(row, now=now, batch=batch)
+def _prepare(loaded: Loaded, now: datetime, batch: Batch) -> Ready:
+    row = loaded[0]
+    email = render_loaded(*loaded, now=now, batch=batch)
     try:
         recipient = email.envelope_recipient
     except message.NeedsSMTPUTF8 as error:
@@ -279,18 +296,17 @@ def _render_batch(
     row_ids: list[int], now: datetime, report: DeliveryReport, marks: Connection, batch: Batch
 ) -> list[Ready]:
     database.begin_for_reading()  # rendering a batch takes a while: signups must not wait
-    rows, preloaded = _load_batch(row_ids)
     ready, problems = [], []
     with context.rendering():
-        for row in rows:
+        for loaded in _load_batch(row_ids):
+            row = loaded[0]
             try:
-                ready.append(_prepare(row, now, batch))
+                ready.append(_prepare(loaded, now, batch))
             except NotSendable as reason:
                 problems.append((row.id, row.attempts, reason))
             except Exception as error:  # a template or data problem: retried, then failed
                 current_app.logger.exception("rendering outbox row %s failed", row.id)
                 problems.append((row.id, row.attempts, error))
-    del preloaded
     # End the read before any SMTP traffic: on SQLite nobody waits for it, and no
     # transaction is open while a mail server takes its time.
     db.session.commit()

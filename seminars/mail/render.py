@@ -146,11 +146,23 @@ def render(row: OutboxMessage, *, now: datetime | None = None, batch: Batch | No
 
     Needs an app context; raises NotSendable when the email should not go out.
     """
-    batch = batch or Batch()
     seminar = db.session.get(Seminar, row.seminar_id) if row.seminar_id else None
     registration = (
         db.session.get(Registration, row.registration_id) if row.registration_id else None
     )
+    return render_loaded(row, seminar, registration, now=now, batch=batch)
+
+
+def render_loaded(
+    row: OutboxMessage,
+    seminar: Seminar | None,
+    registration: Registration | None,
+    *,
+    now: datetime | None = None,
+    batch: Batch | None = None,
+) -> Email:
+    """`render`, given the row's seminar and registration (None when it has none)."""
+    batch = batch or Batch()
     _check_recipient(row, seminar)
     _check_timely(row, seminar, registration, now or utcnow())
     with context.rendering():
