@@ -4,7 +4,8 @@ A pass claims a batch of due rows under a short lease and commits the claim befo
 traffic, so no database transaction is held open while a mail server answers slowly. The
 lease is renewed while the batch is sent; a worker that dies mid-batch stops renewing it,
 and its rows go back in line within `LEASE` (DESIGN guarantee 3: at most a minute). Each row
-is rendered just before sending and marked sent as soon as the server accepted it. A server
+is rendered just before sending and marked sent as soon as the server accepted it, before
+the next mail can be accepted. The batches of a pass share one SMTP connection. A server
 that refuses an address for good (5xx) makes the row undeliverable at once; other failures
 are retried with growing back-off, and an unreachable server only delays mail.
 """

@@ -1,8 +1,8 @@
 """One outbox row becomes one `Email`, in its recipient's language.
 
 Rendering happens just before sending, so the attendee's manage-link token never sits in the
-database. A `Batch` holds what the emails of one batch share: a reminder run sends the same
-calendar file, the same formatted times and the same broadcast text to everyone.
+database. A `Batch` holds what the emails of one worker pass share: a reminder run sends the
+same calendar file, the same formatted times and the same broadcast text to everyone.
 """
 
 from __future__ import annotations
