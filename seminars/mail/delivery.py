@@ -17,6 +17,7 @@ import secrets
 import smtplib
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -395,11 +396,11 @@ def _send_batch(
     """Send over the run's SMTP connection; each row is marked as soon as the server
     accepted it.
 
-    The worker's own work for a mail is done while the server reads the previous command,
-    on this one thread: the row of the mail just accepted is marked while the server reads
-    the next MAIL FROM, and the next MIME message is built while it reads this one's body.
-    The next mail's DATA waits for that mark, so a worker that dies leaves at most one mail
-    accepted but not marked: the one in flight.
+    The worker's own work for a mail is done while the server reads the previous command:
+    the row of the mail just accepted is marked while the server reads the next MAIL FROM
+    (and RCPT TO, on PostgreSQL, see `_Marker`), and the next MIME message is built while it
+    reads this one's body. The next mail's DATA waits for that mark, so a worker that dies
+    leaves at most one mail accepted but not marked: the one in flight.
     """
     try:
         connection.opened()
@@ -417,19 +418,41 @@ def _send_batch(
         connection.drop()  # a command may be waiting for its answer: not for the next batch
         raise
     finally:
-        marker.settled()
+        marker.close()
 
 
 class _Marker:
     """The accepted row not yet marked sent; every use of the marks connection marks it
-    first (`settled`)."""
+    first (`settled`).
+
+    On PostgreSQL the mark is a round trip to the database server: `begin` sends it from a
+    second thread, so it overlaps the next mail's MAIL FROM and RCPT TO. SQLite's mark is
+    work in this process, done at once.
+    """
 
     def __init__(self, marks: Connection):
         self.marks = marks
         self.pending: Ready | None = None
+        self.marking: Future | None = None
+        self.thread = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="mark")
+            if marks.dialect.name == "postgresql"
+            else None
+        )
+
+    def begin(self) -> None:
+        """Start marking the accepted row."""
+        if self.thread is None:
+            self.settled()
+        elif self.pending is not None and self.marking is None:
+            item, self.pending = self.pending, None
+            self.marking = self.thread.submit(_mark_sent, self.marks, item)
 
     def settled(self) -> Connection:
         """The marks connection, once the last accepted row is marked sent."""
+        if self.marking is not None:
+            marking, self.marking = self.marking, None
+            marking.result()
         if self.pending is not None:
             item, self.pending = self.pending, None
             _mark_sent(self.marks, item)
@@ -438,6 +461,13 @@ class _Marker:
     def sent(self, item: Ready) -> None:
         self.settled()
         self.pending = item
+
+    def close(self) -> None:
+        try:
+            self.settled()
+        finally:
+            if self.thread is not None:
+                self.thread.shutdown()
 
 
 def _mark_sent(marks: Connection, item: Ready) -> None:
@@ -488,7 +518,8 @@ def _send_one(
         return True
     try:
         # The previous mail is marked before this one can be accepted.
-        connection.envelope(item.envelope_sender, item.recipient, len(content), marker.settled)
+        connection.envelope(item.envelope_sender, item.recipient, len(content), marker.begin)
+        marker.settled()
         connection.data(content, lambda: contents.get(index + 1))
     except (smtplib.SMTPException, OSError) as error:
         return _record_send_error(connection, item, error, now, report, marker.settled())
