@@ -63,8 +63,14 @@ def run_pass(now: datetime | None = None) -> PassSummary:
     db.session.commit()
     summary.bounced = bounces.poll_if_due(db.engine.connect)
     batch_size = current_app.config["OUTBOX_BATCH_SIZE"]
-    while True:
-        report = delivery.deliver_pending(batch_size=batch_size)
-        summary.delivery.add(report)
-        if report.claimed < batch_size:
-            return summary
+    # A reminder run renders each audience's text once, not once per batch, and sends every
+    # batch over one SMTP connection.
+    run = delivery.Run()
+    try:
+        while True:
+            report = delivery.deliver_pending(batch_size=batch_size, run=run)
+            summary.delivery.add(report)
+            if report.claimed < batch_size:
+                return summary
+    finally:
+        run.close()

@@ -4,7 +4,8 @@ A pass claims a batch of due rows under a short lease and commits the claim befo
 traffic, so no database transaction is held open while a mail server answers slowly. The
 lease is renewed while the batch is sent; a worker that dies mid-batch stops renewing it,
 and its rows go back in line within `LEASE` (DESIGN guarantee 3: at most a minute). Each row
-is rendered just before sending and marked sent as soon as the server accepted it. A server
+is rendered just before sending and marked sent as soon as the server accepted it, before
+the next mail can be accepted. The batches of a pass share one SMTP connection. A server
 that refuses an address for good (5xx) makes the row undeliverable at once; other failures
 are retried with growing back-off, and an unreachable server only delays mail.
 """
@@ -15,7 +16,7 @@ import logging
 import secrets
 import smtplib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,13 +24,18 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Dialect, Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from seminars import database
 from seminars.extensions import db
 from seminars.mail import bounces, context, message, smtp
-from seminars.mail.render import Batch, NotSendable, render
+from seminars.mail.render import (
+    Batch,
+    NotSendable,
+    render,  # noqa: F401  (callers use delivery.render)
+    render_loaded,
+)
 from seminars.models import OutboxMessage, OutboxStatus, Registration, Seminar, utcnow
 
 logger = logging.getLogger(__name__)
@@ -185,21 +191,18 @@ def _session_setting(connection: Connection, statement: str) -> None:
 
 
 @cache
-def _sent_statement():
-    """Marking a row sent, built once: it runs once per mail."""
+def _sent_sql(dialect: Dialect) -> tuple[str, Callable | None]:
+    """Marking a row sent, as the driver takes it, and how `sent_at` is passed to it: it runs
+    once per mail, and SQLAlchemy's execution of a statement cost more than the UPDATE."""
     outbox = OutboxMessage.__table__
-    return (
-        update(outbox)
-        .where(outbox.c.id == bindparam("row_id"))
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=bindparam("sent_at"),
-            subject=bindparam("subject"),
-            last_error="",
-            claimed_at=None,
-            claimed_by=None,
-        )
+    hole = "%({})s" if dialect.paramstyle == "pyformat" else ":{}"
+    sql = (
+        f"UPDATE {outbox.name} SET status = '{OutboxStatus.SENT}', "
+        f"sent_at = {hole.format('sent_at')}, subject = {hole.format('subject')}, "
+        "last_error = '', claimed_at = NULL, claimed_by = NULL "
+        f"WHERE id = {hole.format('row_id')}"
     )
+    return sql, outbox.c.sent_at.type.bind_processor(dialect)
 
 
 def _set(marks: Connection, row_id: int, **values) -> None:
@@ -247,24 +250,36 @@ def _record_refusal(
     report.count(OutboxStatus.FAILED)
 
 
-def _load_batch(row_ids: list[int]) -> tuple[list[OutboxMessage], list]:
-    """The batch's rows, and everyone they are about loaded in two queries instead of two
-    per row. The session's identity map holds objects only while something refers to them:
-    the caller keeps the second list while it renders."""
+# An outbox row with its seminar and registration, None when it has none.
+Loaded = tuple[OutboxMessage, Seminar | None, Registration | None]
+
+
+def _load_batch(row_ids: list[int]) -> list[Loaded]:
+    """The batch's rows, each with its seminar and registration, in three queries instead
+    of two per row."""
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(row_ids)).order_by(OutboxMessage.id)
     ).all()
     registration_ids = {row.registration_id for row in rows if row.registration_id}
     seminar_ids = {row.seminar_id for row in rows if row.seminar_id}
-    preloaded = [
-        *db.session.scalars(select(Registration).where(Registration.id.in_(registration_ids))),
-        *db.session.scalars(select(Seminar).where(Seminar.id.in_(seminar_ids))),
+    registrations = {
+        registration.id: registration
+        for registration in db.session.scalars(
+            select(Registration).where(Registration.id.in_(registration_ids))
+        )
+    }
+    seminars = {
+        seminar.id: seminar
+        for seminar in db.session.scalars(select(Seminar).where(Seminar.id.in_(seminar_ids)))
+    }
+    return [
+        (row, seminars.get(row.seminar_id), registrations.get(row.registration_id)) for row in rows
     ]
-    return list(rows), preloaded
 
 
-def _prepare(row: OutboxMessage, now: datetime, batch: Batch) -> Ready:
-    email = render(row, now=now, batch=batch)
+def _prepare(loaded: Loaded, now: datetime, batch: Batch) -> Ready:
+    row = loaded[0]
+    email = render_loaded(*loaded, now=now, batch=batch)
     try:
         recipient = email.envelope_recipient
     except message.NeedsSMTPUTF8 as error:
@@ -280,22 +295,20 @@ def _prepare(row: OutboxMessage, now: datetime, batch: Batch) -> Ready:
 
 
 def _render_batch(
-    row_ids: list[int], now: datetime, report: DeliveryReport, marks: Connection
+    row_ids: list[int], now: datetime, report: DeliveryReport, marks: Connection, batch: Batch
 ) -> list[Ready]:
     database.begin_for_reading()  # rendering a batch takes a while: signups must not wait
-    rows, preloaded = _load_batch(row_ids)
-    batch = Batch()
     ready, problems = [], []
     with context.rendering():
-        for row in rows:
+        for loaded in _load_batch(row_ids):
+            row = loaded[0]
             try:
-                ready.append(_prepare(row, now, batch))
+                ready.append(_prepare(loaded, now, batch))
             except NotSendable as reason:
                 problems.append((row.id, row.attempts, reason))
             except Exception as error:  # a template or data problem: retried, then failed
                 current_app.logger.exception("rendering outbox row %s failed", row.id)
                 problems.append((row.id, row.attempts, error))
-    del preloaded
     # End the read before any SMTP traffic: on SQLite nobody waits for it, and no
     # transaction is open while a mail server takes its time.
     db.session.commit()
@@ -315,10 +328,29 @@ def _render_batch(
     return ready
 
 
+class Run:
+    """What the batches of one worker pass share: each audience's rendered text (`batch`)
+    and the SMTP connection, opened when first needed and kept until `close`."""
+
+    def __init__(self) -> None:
+        self.batch = Batch()
+        self.connection = smtp.Connection(smtp.Settings.from_app())
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 def deliver_pending(
-    *, now: datetime | None = None, batch_size: int | None = None
+    *, now: datetime | None = None, batch_size: int | None = None, run: Run | None = None
 ) -> DeliveryReport:
-    """Send one batch of due outbox rows; returns what happened to them."""
+    """Send one batch of due outbox rows; returns what happened to them. The batches of one
+    worker pass can share a `run`; without one, the batch has its own."""
+    if run is None:
+        run = Run()
+        try:
+            return deliver_pending(now=now, batch_size=batch_size, run=run)
+        finally:
+            run.close()
     now = now or utcnow()
     report = DeliveryReport()
     release_stale_claims(now)
@@ -329,90 +361,136 @@ def deliver_pending(
     if not row_ids:
         return report
     with _lease_kept(db.engine, claimant), _marking() as marks:
-        ready = _render_batch(row_ids, now, report, marks)
+        ready = _render_batch(row_ids, now, report, marks, run.batch)
         if ready:
-            _send_batch(ready, now, report, marks)
+            _send_batch(ready, now, report, marks, run.connection)
     return report
 
 
-def _built(item: Ready) -> bytes | Exception:
-    try:
-        return message.as_bytes(item.email)
-    except Exception as error:  # recorded against its row, like a rendering problem
-        return error
+class _Contents:
+    """The batch's MIME messages, each built once when first asked for."""
+
+    def __init__(self, ready: list[Ready]):
+        self.ready = ready
+        self.built: dict[int, bytes | Exception] = {}
+
+    def get(self, index: int) -> bytes | Exception | None:
+        if index >= len(self.ready):
+            return None
+        if index not in self.built:
+            self.built.pop(index - 2, None)  # sent: not needed again
+            try:
+                self.built[index] = message.as_bytes(self.ready[index].email)
+            except Exception as error:  # recorded against its row, like a rendering problem
+                self.built[index] = error
+        return self.built[index]
 
 
-def _send_batch(ready: list[Ready], now: datetime, report: DeliveryReport, marks) -> None:
-    """Send over one SMTP connection; each row is marked as soon as the server accepted it.
+def _send_batch(
+    ready: list[Ready],
+    now: datetime,
+    report: DeliveryReport,
+    marks: Connection,
+    connection: smtp.Connection,
+) -> None:
+    """Send over the run's SMTP connection; each row is marked as soon as the server
+    accepted it.
 
-    Two things overlap with waiting for the server: a second thread builds the next MIME
-    message while this one is sent, and the row of the mail just accepted is marked while
-    the next mail's envelope (MAIL FROM, RCPT TO) is sent. The next mail's DATA waits for
-    that mark, so a worker that dies leaves at most one mail accepted but not marked: the
-    one in flight.
+    The worker's own work for a mail is done while the server reads the previous command:
+    the row of the mail just accepted is marked while the server reads the next MAIL FROM
+    (and RCPT TO, on PostgreSQL, see `_Marker`), and the next MIME message is built while it
+    reads this one's body. The next mail's DATA waits for that mark, so a worker that dies
+    leaves at most one mail accepted but not marked: the one in flight.
     """
     try:
-        connection = smtp.Connection(smtp.Settings.from_app()).open()
+        connection.opened()
     except (smtplib.SMTPException, OSError) as error:
         for item in ready:
             _record_failure(marks, report, (item.row_id, item.attempts), error, now, transport=True)
         return
-    with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="mime") as builder,
-        _Marker(marks) as marker,
-    ):
-        try:
-            building = builder.submit(_built, ready[0])
-            for index, item in enumerate(ready):
-                content = building.result()
-                # One ahead only: a builder running far ahead would hold the interpreter
-                # while the server's answers wait to be read.
-                if index + 1 < len(ready):
-                    building = builder.submit(_built, ready[index + 1])
-                if not _send_one(connection, item, content, now, report, marker):
-                    marker.settled()
-                    _put_back(ready[index + 1 :], report, marks)
-                    return
-        finally:
-            connection.close()
+    marker, contents = _Marker(marks), _Contents(ready)
+    try:
+        for index, item in enumerate(ready):
+            if not _send_one(connection, item, (contents, index), now, report, marker):
+                _put_back(ready[index + 1 :], report, marker.settled())
+                return
+    except BaseException:
+        connection.drop()  # a command may be waiting for its answer: not for the next batch
+        raise
+    finally:
+        marker.close()
 
 
 class _Marker:
-    """Marks accepted rows sent on a thread of its own; every other use of the marks
-    connection waits for it first (`settled`)."""
+    """The accepted row not yet marked sent; every use of the marks connection marks it
+    first (`settled`).
+
+    On PostgreSQL the mark is a round trip to the database server: `begin` sends it from a
+    second thread, so it overlaps the next mail's MAIL FROM and RCPT TO. SQLite's mark is
+    work in this process, done at once.
+    """
 
     def __init__(self, marks: Connection):
         self.marks = marks
-        self.pending: Future | None = None
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mark")
+        self.pending: Ready | None = None
+        self.marking: Future | None = None
+        self.thread = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="mark")
+            if marks.dialect.name == "postgresql"
+            else None
+        )
 
-    def __enter__(self) -> _Marker:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        try:
+    def begin(self) -> None:
+        """Start marking the accepted row."""
+        if self.thread is None:
             self.settled()
-        finally:
-            self.thread.shutdown()
+        elif self.pending is not None and self.marking is None:
+            item, self.pending = self.pending, None
+            self.marking = self.thread.submit(_mark_sent, self.marks, item)
 
     def settled(self) -> Connection:
-        """The marks connection, once the last mark is committed."""
+        """The marks connection, once the last accepted row is marked sent."""
+        if self.marking is not None:
+            marking, self.marking = self.marking, None
+            marking.result()
         if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
+            item, self.pending = self.pending, None
+            _mark_sent(self.marks, item)
         return self.marks
 
     def sent(self, item: Ready) -> None:
         self.settled()
-        self.pending = self.thread.submit(_mark_sent, self.marks, item)
+        self.pending = item
+
+    def close(self) -> None:
+        try:
+            self.settled()
+        finally:
+            if self.thread is not None:
+                self.thread.shutdown()
 
 
 def _mark_sent(marks: Connection, item: Ready) -> None:
-    with marks.begin():
-        marks.execute(
-            _sent_statement(),
-            {"row_id": item.row_id, "sent_at": utcnow(), "subject": item.subject},
-        )
+    """Record that the server accepted `item`, committed at once, straight on the driver's
+    connection (the marks connection is in no transaction between two rows' marks)."""
+    sql, convert = _sent_sql(marks.dialect)
+    sent_at = utcnow()
+    values = {
+        "row_id": item.row_id,
+        "sent_at": convert(sent_at) if convert else sent_at,
+        "subject": item.subject,
+    }
+    driver = marks.connection.driver_connection
+    if marks.dialect.name == "postgresql":
+        driver.execute(sql, values)  # autocommit (`_marking`)
+        return
+    driver.execute("BEGIN IMMEDIATE")  # as every SQLite transaction here (database.py)
+    try:
+        driver.execute(sql, values)
+    except BaseException:
+        driver.rollback()
+        raise
+    driver.commit()
 
 
 def _put_back(untried: list[Ready], report: DeliveryReport, marks: Connection) -> None:
@@ -425,21 +503,24 @@ def _put_back(untried: list[Ready], report: DeliveryReport, marks: Connection) -
 def _send_one(
     connection: smtp.Connection,
     item: Ready,
-    content: bytes | Exception,
+    place: tuple[_Contents, int],
     now: datetime,
     report: DeliveryReport,
     marker: _Marker,
 ) -> bool:
     """Send one email and record what became of it; False when the connection is lost."""
+    contents, index = place
+    content = contents.get(index)
     if isinstance(content, Exception):
         current_app.logger.error("building outbox row %s failed: %s", item.row_id, content)
         failure = (item.row_id, item.attempts)
         _record_failure(marker.settled(), report, failure, content, now, transport=False)
         return True
     try:
-        connection.envelope(item.envelope_sender, item.recipient, len(content))
-        marker.settled()  # the previous mail is marked before this one can be accepted
-        connection.data(content)
+        # The previous mail is marked before this one can be accepted.
+        connection.envelope(item.envelope_sender, item.recipient, len(content), marker.begin)
+        marker.settled()
+        connection.data(content, lambda: contents.get(index + 1))
     except (smtplib.SMTPException, OSError) as error:
         return _record_send_error(connection, item, error, now, report, marker.settled())
     marker.sent(item)

@@ -1,8 +1,8 @@
 """One outbox row becomes one `Email`, in its recipient's language.
 
 Rendering happens just before sending, so the attendee's manage-link token never sits in the
-database. A `Batch` holds what the emails of one batch share: a reminder run sends the same
-calendar file, the same formatted times and the same broadcast text to everyone.
+database. A `Batch` holds what the emails of one worker pass share: a reminder run sends the
+same calendar file, the same formatted times and the same broadcast text to everyone.
 """
 
 from __future__ import annotations
@@ -42,21 +42,29 @@ class NotSendable(Exception):
 
 
 class Batch:
-    """What every email of a batch shares, each made once per batch."""
+    """What the emails of a worker pass share, each made once: a reminder run sends the
+    same calendar file, the same formatted times and the same broadcast text to everyone.
+
+    What depends on a seminar is kept under its content version and sequence (raised with
+    every change of what it says, `seminars/content_versions.py`), so a seminar edited
+    while its reminders go out is rendered afresh from the next email on.
+    """
 
     def __init__(self) -> None:
-        self.calendars: dict[int, str] = {}
+        self.calendars: dict[tuple, str] = {}
         self.formatters: dict[str, dict] = {}
         self.broadcasts: dict[tuple, tuple[str, str]] = {}
         self.audiences: dict[tuple, dict] = {}
         self.logos: dict[int, InlineImage | None] = {}
+        self.links = context.Links()
         self.sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
         self.host = urlsplit(current_app.config["BASE_URL"]).hostname or "seminars.invalid"
 
     def calendar_for(self, seminar: Seminar) -> str:
-        if seminar.id not in self.calendars:
-            self.calendars[seminar.id] = attachments.calendar_text(seminar)
-        return self.calendars[seminar.id]
+        key = _version(seminar)
+        if key not in self.calendars:
+            self.calendars[key] = attachments.calendar_text(seminar)
+        return self.calendars[key]
 
     def logo_for(self, seminar: Seminar | None) -> InlineImage | None:
         """The organisation's PNG logo to show inline (most mail programs show no SVG)."""
@@ -74,18 +82,22 @@ class Batch:
         return self.formatters[language]
 
     def shared(
-        self, row: OutboxMessage, seminar: Seminar | None, registration: Registration | None
+        self,
+        audience: tuple,
+        row: OutboxMessage,
+        seminar: Seminar | None,
+        registration: Registration | None,
     ) -> dict:
         """What the templates see that is the same for everyone of the row's audience."""
-        audience = _audience(row, registration)
         if audience not in self.audiences:
-            values = {
-                **self.formatters_for(row.language or "sv"),
-                **context.shared(row, seminar, registration),
-            }
-            logo = self.logo_for(seminar)
-            if logo is not None:
-                values["brand_logo_cid"] = logo.content_id
+            with force_locale(row.language or "sv"):
+                values = {
+                    **self.formatters_for(row.language or "sv"),
+                    **context.shared(row, seminar, registration),
+                }
+                logo = self.logo_for(seminar)
+                if logo is not None:
+                    values["brand_logo_cid"] = logo.content_id
             if attachments.wants_calendar(row.kind, seminar, values["has_seat"]):
                 values["calendar_file"] = attachments.calendar_file(
                     seminar, self.calendar_for(seminar)
@@ -98,8 +110,13 @@ class Batch:
         """A broadcast email's text and HTML for one recipient: rendered once per audience."""
         if key not in self.broadcasts:
             values = {**shared, **body.with_markers(personal), "registration": None}
-            self.broadcasts[key] = body.render_parts(shared["kind"], values)
+            with force_locale(shared["language"]):
+                self.broadcasts[key] = body.render_parts(shared["kind"], values)
         return body.fill_in(self.broadcasts[key], personal)
+
+
+def _version(seminar: Seminar) -> tuple:
+    return (seminar.id, seminar.content_version, seminar.sequence, str(seminar.status))
 
 
 def _check_recipient(row: OutboxMessage, seminar: Seminar | None) -> None:
@@ -124,12 +141,14 @@ def _check_timely(
         raise NotSendable("the seminar has already started")
 
 
-def _audience(row: OutboxMessage, registration: Registration | None) -> tuple:
+def _audience(
+    row: OutboxMessage, seminar: Seminar | None, registration: Registration | None
+) -> tuple:
     """Recipients with equal audiences read the same email apart from their name and links."""
     return (
         row.kind,
         row.language or "sv",
-        row.seminar_id,
+        _version(seminar) if seminar is not None else None,
         registration is not None and registration.status == Status.CONFIRMED,
         registration is not None and registration.status == Status.WAITING,
         json.dumps(row.context, sort_keys=True),
@@ -141,14 +160,26 @@ def render(row: OutboxMessage, *, now: datetime | None = None, batch: Batch | No
 
     Needs an app context; raises NotSendable when the email should not go out.
     """
-    batch = batch or Batch()
     seminar = db.session.get(Seminar, row.seminar_id) if row.seminar_id else None
     registration = (
         db.session.get(Registration, row.registration_id) if row.registration_id else None
     )
+    return render_loaded(row, seminar, registration, now=now, batch=batch)
+
+
+def render_loaded(
+    row: OutboxMessage,
+    seminar: Seminar | None,
+    registration: Registration | None,
+    *,
+    now: datetime | None = None,
+    batch: Batch | None = None,
+) -> Email:
+    """`render`, given the row's seminar and registration (None when it has none)."""
+    batch = batch or Batch()
     _check_recipient(row, seminar)
     _check_timely(row, seminar, registration, now or utcnow())
-    with context.rendering(), force_locale(row.language or "sv"):
+    with context.rendering():
         return _compose(row, seminar, registration, batch)
 
 
@@ -156,7 +187,8 @@ def _compose(
     row: OutboxMessage, seminar: Seminar | None, registration: Registration | None, batch: Batch
 ) -> Email:
     host = batch.host
-    values = batch.shared(row, seminar, registration)
+    audience = _audience(row, seminar, registration)
+    values = batch.shared(audience, row, seminar, registration)
     email = Email(
         subject=values["subject"],
         sender=(values["sender_name"], batch.sender),
@@ -170,9 +202,9 @@ def _compose(
         email.calendar_files.append(values["calendar_file"])
     if values["brand_logo_cid"]:
         email.inline_images.append(batch.logo_for(seminar))
-    personal = context.personal(row, registration)
+    personal = context.personal(row, registration, batch.links)
     if row.kind in body.BROADCAST_KINDS:
-        key = (*_audience(row, registration), tuple(bool(value) for value in personal.values()))
+        key = (*audience, tuple(bool(value) for value in personal.values()))
         email.text, email.html = batch.broadcast(key, values, personal)
         return email
     values = dict(values)
@@ -181,5 +213,6 @@ def _compose(
         email.inline_images.append(image)
         values["check_in_cid"] = image.content_id
     values.update(personal, **context.about_registration(seminar, registration))
-    email.text, email.html = body.render_parts(row.kind, values)
+    with force_locale(row.language or "sv"):
+        email.text, email.html = body.render_parts(row.kind, values)
     return email

@@ -7,10 +7,22 @@ a mail server that stops answering cannot hang the worker.
 
 from __future__ import annotations
 
+import re
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
+
+# Work done while the server reads what was sent, between a command and its answer.
+Meanwhile = Callable[[], object]
+# SMTP ends the data with a line holding one dot: a line of the mail starting with one gets
+# a second (RFC 5321 4.5.2), as smtplib's `data` does.
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,12 @@ class Connection:
         self.host = host
         return self
 
+    def opened(self) -> Connection:
+        """This session, opened first unless it is open (or sending is suppressed)."""
+        if self.host is None:
+            self.open()
+        return self
+
     def _host(self) -> smtplib.SMTP:
         if self.host is None:
             raise smtplib.SMTPServerDisconnected("the connection is closed")
@@ -77,15 +95,21 @@ class Connection:
         else:
             self._host().rset()
 
-    def envelope(self, envelope_sender: str, recipient: str, size: int) -> None:
+    def envelope(
+        self, envelope_sender: str, recipient: str, size: int, meanwhile: Meanwhile = _nothing
+    ) -> None:
         """MAIL FROM and RCPT TO: the server has not accepted the mail until `data`.
-        Raises smtplib's errors (OSErrors too) as `sendmail` would."""
+        `meanwhile` runs while the server reads MAIL FROM. Raises smtplib's errors (OSErrors
+        too) as `sendmail` would."""
         if self.settings.suppress:
+            meanwhile()
             return
         host = self._host()
         host.ehlo_or_helo_if_needed()
-        options = [f"size={size}"] if host.does_esmtp and host.has_extn("size") else []
-        code, answer = host.mail(envelope_sender, options)
+        size_option = f" size={size}" if host.does_esmtp and host.has_extn("size") else ""
+        host.putcmd("mail", f"from:{smtplib.quoteaddr(envelope_sender)}{size_option}")
+        meanwhile()
+        code, answer = host.getreply()
         if code != 250:
             self._refused(code)
             raise smtplib.SMTPSenderRefused(code, answer, envelope_sender)
@@ -94,11 +118,18 @@ class Connection:
             self._refused(code)
             raise smtplib.SMTPRecipientsRefused({recipient: (code, answer)})
 
-    def data(self, content: bytes) -> None:
-        """Hand over the mail; when this returns, the server has accepted it."""
+    def data(self, content: bytes, meanwhile: Meanwhile = _nothing) -> None:
+        """Hand over the mail (CRLF line ends); when this returns, the server has accepted
+        it. `meanwhile` runs while the server reads it."""
         if self.settings.suppress:
+            meanwhile()
             return
-        code, answer = self._host().data(content)
+        host = self._host()
+        code, answer = host.docmd("data")
+        if code == 354:
+            host.send(_LEADING_DOT.sub(b"..", content).removesuffix(b"\r\n") + b"\r\n.\r\n")
+            meanwhile()
+            code, answer = host.getreply()
         if code != 250:
             self._refused(code)
             raise smtplib.SMTPDataError(code, answer)
