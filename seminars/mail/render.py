@@ -45,17 +45,18 @@ class Batch:
     """What every email of a batch shares, each made once per batch."""
 
     def __init__(self) -> None:
-        self.calendars: dict[int, str] = {}
+        self.calendars: dict[tuple[int, str], str] = {}
         self.formatters: dict[str, dict] = {}
         self.broadcasts: dict[tuple, tuple[str, str]] = {}
         self.audiences: dict[tuple, dict] = {}
         self.sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
         self.host = urlsplit(current_app.config["BASE_URL"]).hostname or "seminars.invalid"
 
-    def calendar_for(self, seminar: Seminar) -> str:
-        if seminar.id not in self.calendars:
-            self.calendars[seminar.id] = attachments.calendar_text(seminar)
-        return self.calendars[seminar.id]
+    def calendar_for(self, seminar: Seminar, joining_link: str = "") -> str:
+        key = (seminar.id, joining_link)
+        if key not in self.calendars:
+            self.calendars[key] = attachments.calendar_text(seminar, joining_link)
+        return self.calendars[key]
 
     def formatters_for(self, language: str) -> dict:
         if language not in self.formatters:
@@ -74,7 +75,7 @@ class Batch:
             }
             if attachments.wants_calendar(row.kind, seminar, values["has_seat"]):
                 values["calendar_file"] = attachments.calendar_file(
-                    seminar, self.calendar_for(seminar)
+                    seminar, self.calendar_for(seminar, attachments.joining_link(values))
                 )
                 values["calendar_attached"] = True
             self.audiences[audience] = values
@@ -118,6 +119,7 @@ def _audience(row: OutboxMessage, registration: Registration | None) -> tuple:
         row.seminar_id,
         registration is not None and registration.status == Status.CONFIRMED,
         registration is not None and registration.status == Status.WAITING,
+        registration is not None and registration.online,
         json.dumps(row.context, sort_keys=True),
     )
 

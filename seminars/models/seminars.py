@@ -125,6 +125,16 @@ class Seminar(db.Model):
         return self.mode == SeminarMode.HYBRID
 
     @property
+    def fully_booked(self) -> bool:
+        """No seat free in any mode."""
+        return self.seats_left == 0 and not (self.is_hybrid and self.online_seats_left != 0)
+
+    @property
+    def waiting_list_open(self) -> bool:
+        """Some mode has a waiting list."""
+        return self.waitlist_enabled or (self.is_hybrid and self.online_waitlist_enabled)
+
+    @property
     def online_seats_left(self) -> int | None:
         """A hybrid seminar's free online seats; None when they are unlimited."""
         return online_seats_left(self)

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, bindparam, or_, select, update
 
 from seminars.extensions import db
 from seminars.mail import queue as outbox
-from seminars.models import Registration, Seminar, SeminarMode, Status, utcnow
+from seminars.models import DetailsIn, Registration, Seminar, SeminarMode, Status, utcnow
 from seminars.signup import seats, statements
 
 ONSITE = "onsite"
@@ -253,3 +253,26 @@ def switch_mode(registration: Registration, mode: str, *, now: datetime | None =
     registration.wanted_since = now
     db.session.flush()
     return Switch.WAITING
+
+
+def online_details_for(
+    seminar: Seminar, registration: Registration | None, *, reminder: bool = False
+) -> bool:
+    """Whether the joining link and instructions go to this person: to someone seated who
+    takes part online, from the confirmation on, or only in the reminders, as the organiser
+    chose. At an on-site seminar the instructions (a stream, say) go to everyone seated."""
+    if registration is None or registration.status != Status.CONFIRMED:
+        return False
+    if not (seminar.online_link or seminar.online_info):
+        return False
+    if seminar.mode == SeminarMode.ONSITE:
+        return True
+    if not registration.online:
+        return False
+    return reminder or seminar.online_details_in == DetailsIn.CONFIRMATION
+
+
+def venue_for(seminar: Seminar, registration: Registration | None) -> bool:
+    """Whether the venue (and the door's check-in) concerns this person: not someone who
+    takes part online in a hybrid seminar."""
+    return not (seminar.is_hybrid and registration is not None and registration.online)
