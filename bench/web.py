@@ -149,8 +149,6 @@ def prepare_app_database(env: dict) -> str:
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "seminars", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    add = "from bench.web import add_hybrid_seminar; add_hybrid_seminar()"
-    subprocess.run([sys.executable, "-c", add], cwd=ROOT, env=env, check=True, capture_output=True)
     query = (
         "from seminars import create_app; from seminars.models import Seminar; "
         "from seminars.extensions import db; app = create_app(); app.app_context().push(); "
@@ -160,6 +158,9 @@ def prepare_app_database(env: dict) -> str:
     slug = subprocess.run(
         [sys.executable, "-c", query], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
+    # After the largest is known: the copy is as large.
+    add = "from bench.web import add_hybrid_seminar; add_hybrid_seminar()"
+    subprocess.run([sys.executable, "-c", add], cwd=ROOT, env=env, check=True, capture_output=True)
     return slug
 
 

@@ -173,6 +173,8 @@ class SeminarSummary:
     confirmed: int = 0
     waiting: int = 0
     checked_in: int = 0
+    # A hybrid seminar's (confirmed, waiting) per mode, on site and online.
+    by_mode: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,6 +198,26 @@ def _summary(
     )
 
 
+def _counts_by_mode(seminar_ids: list[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """(confirmed, waiting) per mode of each hybrid seminar, in one query."""
+    found: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    if not seminar_ids:
+        return found
+    rows = db.session.execute(
+        select(
+            Registration.seminar_id,
+            Registration.mode,
+            func.count().filter(Registration.status == Status.CONFIRMED),
+            func.count().filter(Registration.status == Status.WAITING),
+        )
+        .where(Registration.seminar_id.in_(seminar_ids))
+        .group_by(Registration.seminar_id, Registration.mode)
+    )
+    for seminar_id, mode, confirmed, waiting in rows:
+        found[seminar_id][mode] = (confirmed, waiting)
+    return found
+
+
 def overview(organizer: Organizer, now: datetime) -> Overview:
     seminars = db.session.scalars(
         visible_seminars(organizer)
@@ -208,11 +230,16 @@ def overview(organizer: Organizer, now: datetime) -> Overview:
     registrations = _registrations(mine)
     mailings = _mailings(mine)
 
+    by_mode = _counts_by_mode([s.id for s in seminars if s.is_hybrid])
+
     def summaries(shown: list[Seminar]) -> list[SeminarSummary]:
-        return [
+        found = [
             _summary(seminar, registrations[seminar.id], mailings[seminar.id], now)
             for seminar in shown
         ]
+        for summary in found:
+            summary.by_mode = by_mode.get(summary.seminar.id, {})
+        return found
 
     return Overview(upcoming=summaries(upcoming), past=summaries(past))
 
