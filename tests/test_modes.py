@@ -159,3 +159,27 @@ def test_plain_seminar_ignores_the_mode_asked(seminar_factory):
     assert registration.mode == "online" and registration.online
     assert seminar.seats_taken == 1 and seminar.online_seats_taken == 0
     assert signup.switch_mode(registration, "onsite") == signup.Switch.UNCHANGED
+
+
+def test_demo_malmo_seminar_is_hybrid_with_its_room_full(app):
+    from seminars import demo
+    from seminars.models import Seminar
+
+    demo.load()
+    db.session.commit()
+    seminar = db.session.scalar(
+        select(Seminar).where(Seminar.slug == "styrning-och-ledarskap-i-offentlig-sektor")
+    )
+    assert (seminar.mode, seminar.capacity, seminar.online_capacity) == ("hybrid", 80, 300)
+    assert (seminar.seats_taken, seminar.online_seats_taken) == (80, demo.ONLINE_PEOPLE)
+    waiting = [r for r in seminar_registrations(seminar) if r.status == Status.WAITING]
+    assert len(waiting) == demo.ON_SITE_PEOPLE - 80 and {r.mode for r in waiting} == {"onsite"}
+    assert not any("plats" in question.text for question in seminar.questions)
+
+
+def seminar_registrations(seminar):
+    from seminars.models import Registration
+
+    return db.session.scalars(
+        select(Registration).where(Registration.seminar_id == seminar.id)
+    ).all()
