@@ -88,3 +88,11 @@ def test_attendee_waits_for_a_full_mode_keeping_their_seat(client, seminar_facto
     page = client.get(path).text
     assert "You are in line for a seat online, and keep your seat on site" in page
     assert "Stay on site, leave the line" in page
+
+
+def test_embedded_signup_asks_for_the_mode_too(client, seminar_factory):
+    seminar = hybrid(seminar_factory)
+    register(seminar, attendee("first@example.org"), mode="onsite")
+    db.session.commit()
+    page = client.get(f"/embed/seminars/{seminar.slug}").text
+    assert 'name="mode"' in page and "På plats – fullbokat, väntelista" in page
