@@ -90,6 +90,14 @@ def _local_day(moment: datetime) -> date:
     return dates.local(moment).date()
 
 
+def _all_seats(seminar: Seminar) -> int:
+    """The seats of every mode: a hybrid seminar's unlimited online seats count as taken."""
+    if not seminar.is_hybrid:
+        return seminar.capacity
+    online = seminar.online_capacity
+    return seminar.capacity + (seminar.online_seats_taken if online is None else online)
+
+
 def signup_history(
     seminar: Seminar, registrations: list[_Registration], mailings: list[Mailing], now: datetime
 ) -> SignupHistory:
@@ -103,11 +111,12 @@ def signup_history(
         if r.status == Status.CANCELLED
     )
     confirmed = sum(1 for r in registrations if r.status == Status.CONFIRMED)
+    capacity = _all_seats(seminar)
     # People an organiser seated beyond the capacity hold seats too.
-    seat_limit = max(seminar.capacity, confirmed)
+    seat_limit = max(capacity, confirmed)
     mailed = [_local_day(mailing.sent_at) for mailing in mailings]
     history = SignupHistory(
-        capacity=seminar.capacity,
+        capacity=capacity,
         first_day=min([*came, *mailed]) if came else None,
         last_day=max([seminar_day, *came, *left, *mailed]),
         today=today,
