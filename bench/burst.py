@@ -8,7 +8,9 @@ then all POST at once to the other instance. Afterwards some confirmed people ca
 once, through the manage links their emails brought them.
 
 Usage: .venv/bin/python -m bench.burst [--signups 500] [--capacity 100] [--cancels 20]
-(a fresh database on the server in PG_ADMIN_URL, dropped afterwards).
+[--hybrid] (a fresh database on the server in PG_ADMIN_URL, dropped afterwards).
+--hybrid: the seminar is hybrid with unlimited online seats, and everyone asks for a seat on
+site: the room's seats and its waiting list must hold as a plain seminar's do.
 tests/test_burst.py runs the same scenario at a smaller size.
 """
 
@@ -293,10 +295,14 @@ class BurstResult:
     promotion_mails: int
     confirmed_after_cancels: int
     failures: list[str]
+    hybrid: bool = False
+    modes: Counter = field(default_factory=Counter)  # registrations per mode
 
     def summary(self) -> str:
         return (
-            f"{self.signups} signups for {self.capacity} seats over 2 instances in "
+            ("hybrid seminar, all asking on site, modes " + f"{dict(self.modes)}: ")
+            * self.hybrid
+            + f"{self.signups} signups for {self.capacity} seats over 2 instances in "
             f"{self.signup_seconds:.1f}s ({self.signups / self.signup_seconds:.0f}/s, "
             f"median {self.signup_p50_ms:.0f} ms, p99 {self.signup_p99_ms:.0f} ms), "
             f"statuses {dict(self.statuses)}: {self.confirmed} confirmed, {self.waiting} "
@@ -324,11 +330,11 @@ def _in_app(env: dict):
     return app.app_context()
 
 
-def _create_seminar(env: dict, capacity: int) -> str:
+def _create_seminar(env: dict, capacity: int, hybrid: bool = False) -> str:
     from datetime import UTC, datetime, timedelta
 
     from seminars.extensions import db
-    from seminars.models import Organization, Seminar, SeminarStatus
+    from seminars.models import Organization, Seminar, SeminarMode, SeminarStatus
 
     with _in_app(env):
         starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
@@ -338,6 +344,8 @@ def _create_seminar(env: dict, capacity: int) -> str:
             starts_at=starts_at,
             ends_at=starts_at + timedelta(hours=2),
             capacity=capacity,
+            mode=SeminarMode.HYBRID if hybrid else SeminarMode.ONSITE,
+            online_capacity=None,
             status=SeminarStatus.PUBLISHED,
             venue_name="Aulan",
             organization=Organization(slug="ofr", name="OFR"),
@@ -387,6 +395,7 @@ def run(
     cancels: int = 20,
     processes: int = 4,
     threads: int = 8,
+    hybrid: bool = False,
 ) -> BurstResult:
     from sqlalchemy import select
 
@@ -399,7 +408,7 @@ def run(
     sink.controller.start()
     services = start_services(database_url, sink.port, workdir)
     try:
-        slug = _create_seminar(services.env, capacity)
+        slug = _create_seminar(services.env, capacity, hybrid)
         form_path, post_path = f"/seminars/{slug}", f"/seminars/{slug}/register"
         jobs = [
             (
@@ -410,6 +419,7 @@ def run(
                     "name": f"Person {n}",
                     "email": f"person{n:04d}@example.org",
                     "organization": "Vision",
+                    **({"mode": "onsite"} if hybrid else {}),
                 },
             )
             for n in range(signups)
@@ -424,10 +434,14 @@ def run(
                 person: signup.registration_for_token(token) for person, token in token_of.items()
             }
             rows = db.session.execute(
-                select(Registration.id, Registration.email_key, Registration.status).order_by(
-                    Registration.id
-                )
+                select(
+                    Registration.id,
+                    Registration.email_key,
+                    Registration.status,
+                    Registration.mode,
+                ).order_by(Registration.id)
             ).all()
+            modes = Counter(r.mode for r in rows)
             confirmed = [r.id for r in rows if r.status == Status.CONFIRMED]
             waiting = [r.id for r in rows if r.status == Status.WAITING]
             id_of = {p: r.id for p, r in registration_of.items() if r is not None}
@@ -500,6 +514,8 @@ def run(
             promotion_mails=promotion_mails,
             confirmed_after_cancels=confirmed_after,
             failures=failures,
+            hybrid=hybrid,
+            modes=modes,
         )
     finally:
         services.stop()
@@ -513,6 +529,7 @@ def main() -> int:
     parser.add_argument("--cancels", type=int, default=20)
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--threads", type=int, default=8, help="client threads per process")
+    parser.add_argument("--hybrid", action="store_true", help="a hybrid seminar, all on site")
     options = parser.parse_args()
 
     import psycopg
@@ -531,6 +548,7 @@ def main() -> int:
             cancels=options.cancels,
             processes=options.processes,
             threads=options.threads,
+            hybrid=options.hybrid,
         )
     finally:
         with psycopg.connect(admin_url, autocommit=True) as connection:
@@ -548,6 +566,7 @@ def main() -> int:
         and result.promoted == result.cancels == options.cancels
         and result.promotion_mails == options.cancels
         and not result.failures
+        and (not options.hybrid or result.modes == Counter({"onsite": options.signups}))
     )
     print("burst:", "OK" if expected_ok else "FAILED")
     return 0 if expected_ok else 1

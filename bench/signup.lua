@@ -1,7 +1,8 @@
 -- wrk: complete signups, two requests each on one connection: GET the form (for the CSRF
 -- token and the session cookie it belongs to), then POST it back with a fresh email.
 -- Run with as many threads as connections: the state below is per thread.
--- Arguments: form path, post path, a tag that keeps emails unique between runs.
+-- Arguments: form path, post path, a tag that keeps emails unique between runs, and for a
+-- hybrid seminar "modes": every other person asks for a seat on site, the others online.
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(here .. "report.lua")
 
@@ -13,7 +14,7 @@ function setup(thread)
 end
 
 function init(args)
-  form_path, post_path, tag = args[1], args[2], args[3] or "run"
+  form_path, post_path, tag, modes = args[1], args[2], args[3] or "run", args[4]
   signups, token, cookie = 0, nil, nil
 end
 
@@ -25,6 +26,9 @@ function request()
   local person = tag .. "-" .. thread_number .. "-" .. signups
   local body = "csrf_token=" .. token .. "&name=Deltagare+" .. person ..
     "&email=" .. person .. "%40example.org&organization=OFR"
+  if modes then
+    body = body .. (signups % 2 == 0 and "&mode=onsite" or "&mode=online")
+  end
   token = nil
   return wrk.format("POST", post_path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",

@@ -4,7 +4,9 @@ Two gunicorn servers (2 sync workers each) on loopback, one with `wsgi:app` on a
 database holding the demo seminars, one with `bench/baseline.py`. Pairs measured back to
 back, the same way:
   (a) bare `/hello`                    vs the public seminar page
-  (b) bare form + insert               vs a complete signup (GET form, POST with CSRF)
+  (b) bare form + insert               vs a complete signup (GET form, POST with CSRF), on the
+                                          demo's largest seminar and on a hybrid copy of it
+                                          (every other person on site, the others online)
 The database is a SQLite file, or with `--database postgresql` a database of its own on the
 server in PG_ADMIN_URL (created, and dropped afterwards), where the bare insert goes through
 psycopg.
@@ -104,8 +106,46 @@ def wrk(
     )
 
 
+HYBRID_SLUG = "hybrid-bench"
+
+
+def add_hybrid_seminar() -> None:
+    """A hybrid copy of the demo's largest seminar: its seats on site, unlimited online."""
+    from seminars import create_app
+    from seminars.extensions import db
+    from seminars.models import Question, Seminar, SeminarMode
+
+    with create_app().app_context():
+        largest = db.session.scalars(db.select(Seminar).order_by(Seminar.capacity.desc())).first()
+        copy = Seminar(
+            slug=HYBRID_SLUG,
+            mode=SeminarMode.HYBRID,
+            online_capacity=None,
+            online_link="https://zoom.example.org/j/1",
+            questions=[
+                Question(position=q.position, text=q.text, kind=q.kind, choices=q.choices)
+                for q in largest.questions
+            ],
+            **{
+                name: getattr(largest, name)
+                for name in (
+                    "organization_id",
+                    "title",
+                    "starts_at",
+                    "ends_at",
+                    "venue_name",
+                    "capacity",
+                    "status",
+                )
+            },
+        )
+        db.session.add(copy)
+        db.session.commit()
+
+
 def prepare_app_database(env: dict) -> str:
-    """Migrate a fresh database, load the demo seminars; returns the OFR seminar's slug."""
+    """Migrate a fresh database, load the demo seminars and a hybrid copy of the largest
+    (HYBRID_SLUG); returns the largest seminar's slug."""
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "seminars", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -118,6 +158,9 @@ def prepare_app_database(env: dict) -> str:
     slug = subprocess.run(
         [sys.executable, "-c", query], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
+    # After the largest is known: the copy is as large.
+    add = "from bench.web import add_hybrid_seminar; add_hybrid_seminar()"
+    subprocess.run([sys.executable, "-c", add], cwd=ROOT, env=env, check=True, capture_output=True)
     return slug
 
 
@@ -175,19 +218,28 @@ def measure(env: dict, slug: str, options: argparse.Namespace) -> dict[str, list
         wait_until_up(app_url + "/healthz")
         wait_until_up(baseline_url + "/healthz")
         page, register = f"/seminars/{slug}", f"/seminars/{slug}/register"
+        hybrid_page = f"/seminars/{HYBRID_SLUG}"
         measurements = {
             "bare hello": (baseline_url + "/hello", None),
             "seminar page": (app_url + page, None),
             "bare form + insert": (baseline_url + "/form", ["/form", "/insert"]),
             "signup (GET form + POST)": (app_url + page, [page, register]),
+            "hybrid signup (GET form + POST)": (
+                app_url + hybrid_page,
+                [hybrid_page, f"{hybrid_page}/register", "modes"],
+            ),
         }
+
+        def tagged(script_args, tag):
+            return script_args and [*script_args[:2], tag, *script_args[2:]]
+
         for name, (url, script_args) in measurements.items():  # warm every worker up
-            wrk(name, url, 2, options.connections, script_args and [*script_args, "warmup"])
+            wrk(name, url, 2, options.connections, tagged(script_args, "warmup"))
         runs: dict[str, list[Result]] = {name: [] for name in measurements}
         for round_number in range(options.rounds):
             for name, (url, script_args) in measurements.items():
-                tagged = script_args and [*script_args, f"r{round_number}"]
-                runs[name].append(wrk(name, url, options.seconds, options.connections, tagged))
+                arguments = tagged(script_args, f"r{round_number}")
+                runs[name].append(wrk(name, url, options.seconds, options.connections, arguments))
     finally:
         for server in servers:
             server.terminate()
@@ -252,15 +304,18 @@ def main() -> int:
 
         inserted = count_rows(urls.get("BASELINE_DATABASE_URL") or urls["BASELINE_DATABASE"])
         registered = count_signups(env, slug)
+        registered_hybrid = count_signups(env, HYBRID_SLUG)
     shutil.rmtree(workdir, ignore_errors=True)
 
     results = {name: median_result(found) for name, found in runs.items()}
-    for name in ("bare form + insert", "signup (GET form + POST)"):
+    signups = ("bare form + insert", "signup (GET form + POST)", "hybrid signup (GET form + POST)")
+    for name in signups:
         # Two requests per signup: report signups per second, latency per request.
         results[name].requests_per_second /= 2
     pairs = [
         ("seminar page", "bare hello"),
         ("signup (GET form + POST)", "bare form + insert"),
+        ("hybrid signup (GET form + POST)", "bare form + insert"),
     ]
     print(
         f"{options.database}: wrk, {options.connections} connections, {options.seconds}s x "
@@ -269,7 +324,10 @@ def main() -> int:
         f"signup rows are signups/s (GET + POST); latency is per request.\n"
     )
     print(table(results, pairs))
-    print(f"\nrows written: bare {inserted}, registrations {registered}")
+    print(
+        f"\nrows written: bare {inserted}, registrations {registered}, "
+        f"hybrid registrations {registered_hybrid}"
+    )
     if options.json:
         options.json.write_text(json.dumps({k: vars(v) for k, v in results.items()}, indent=2))
     return 1 if any(result.errors for result in results.values()) else 0

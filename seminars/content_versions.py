@@ -17,7 +17,9 @@ from seminars.extensions import db
 from seminars.models import Organization, ProgramItem, Question, Seminar, Speaker, seminar_cohosts
 
 # Seminar attributes that change nothing on the page, or are filled in per request.
-NOT_SHOWN = frozenset({"seats_taken", "updated_at", "content_version", "sequence"})
+NOT_SHOWN = frozenset(
+    {"seats_taken", "online_seats_taken", "updated_at", "content_version", "sequence"}
+)
 CHILDREN = (ProgramItem, Speaker, Question)
 # Set in a session's info when a flush raised a version; read after its commit.
 CONTENT_CHANGED = "seminars.content_changed"

@@ -11,11 +11,13 @@ from seminars.accounts import organizers
 from seminars.dates import to_utc
 from seminars.extensions import db
 from seminars.models import (
+    DetailsIn,
     Organization,
     ProgramItem,
     Question,
     QuestionKind,
     Seminar,
+    SeminarMode,
     SeminarStatus,
     Speaker,
 )
@@ -177,8 +179,12 @@ def _malmo_seminar(today: date) -> Seminar:
         ends_at=_local(day, 16, 30),
         venue_name="Malmö universitet, Niagara, sal C0E11",
         venue_address="Nordenskiöldsgatan 1, 211 19 Malmö",
-        online_info="Seminariet sänds också via Zoom. Länken skickas i påminnelsen dagen före.",
+        mode=SeminarMode.HYBRID,
+        online_link="https://mau.zoom.example.org/j/64012345678",
+        online_info="Mötes-id 640 1234 5678, lösenord: tillit. Anslut gärna fem minuter före.",
+        online_details_in=DetailsIn.REMINDER,
         capacity=80,
+        online_capacity=300,
         status=SeminarStatus.PUBLISHED,
         contact_name="Ewa-Marie Siwerson",
         contact_email="ewa-marie.siwerson@mau.example.org",
@@ -212,13 +218,6 @@ def _malmo_seminar(today: date) -> Seminar:
                 text="Behöver du något för att kunna delta (tillgänglighet)?",
                 kind=QuestionKind.LONG_TEXT,
                 sensitive=True,
-            ),
-            Question(
-                position=2,
-                text="Deltar du på plats eller via länk?",
-                kind=QuestionKind.CHOICE,
-                choices="På plats\nVia länk",
-                required=True,
             ),
         ],
     )
@@ -257,6 +256,27 @@ SMALL_ATTENDEES = [
 ]
 
 
+# The Malmö seminar's crowd: its room full with people waiting, and many watching online.
+FIRST_NAMES = ("Anna", "Erik", "Fatima", "Lars", "Maja", "Omar", "Sara", "Johan", "Leila", "Nils")
+SURNAMES = ("Lind", "Nilsson", "Hassan", "Ek", "Persson", "Karlsson", "Åberg", "Sjögren", "Yilmaz")
+ORGANISATIONS = ("Malmö stad", "Region Skåne", "Lunds kommun", "Försäkringskassan", "Skolverket")
+ON_SITE_PEOPLE, ONLINE_PEOPLE = 86, 45
+
+
+def _crowd(seminar: Seminar) -> None:
+    """80 seats on site taken and six people waiting for one; 45 of 300 online."""
+    for number in range(ON_SITE_PEOPLE + ONLINE_PEOPLE):
+        first = FIRST_NAMES[number % len(FIRST_NAMES)]
+        last = SURNAMES[(number // len(FIRST_NAMES)) % len(SURNAMES)]
+        person = signup.Attendee(
+            name=f"{first} {last}",
+            email=f"{first}.{last}.{number}@example.org".lower(),
+            organization=ORGANISATIONS[number % len(ORGANISATIONS)],
+        )
+        mode = "onsite" if number < ON_SITE_PEOPLE else "online"
+        signup.sign_up(seminar.id, person, mode=mode, place_in_line=False)
+
+
 DEMO_SEMINARS = {
     "inflytande-och-halsa-med-tillitsbaserad-styrning": _ofr_seminar,
     "styrning-och-ledarskap-i-offentlig-sektor": _malmo_seminar,
@@ -279,8 +299,10 @@ def _demo_organizer() -> None:
         )
 
 
-def load(today: date | None = None) -> list[Seminar]:
-    """Create the demo seminars that do not exist yet; returns the ones created."""
+def load(today: date | None = None, *, crowd: bool = True) -> list[Seminar]:
+    """Create the demo seminars that do not exist yet; returns the ones created.
+    `crowd`: the Malmö seminar gets its full room and online participants (tests that
+    count its seats themselves leave them out)."""
     today = today or date.today()
     created = []
     for slug, build in DEMO_SEMINARS.items():
@@ -295,5 +317,7 @@ def load(today: date | None = None) -> list[Seminar]:
                 signup.sign_up(
                     seminar.id, signup.Attendee(name=name, email=email, organization=organization)
                 )
+        if build is _malmo_seminar and crowd:
+            _crowd(seminar)
     _demo_organizer()
     return created

@@ -12,11 +12,20 @@ SIGNUPS, CAPACITY, CANCELS = 120, 30, 5
 pytestmark = pytest.mark.burst
 
 
-def test_burst_over_two_instances_fills_seats_once_and_mails_everyone_once(postgres_url):
+@pytest.mark.parametrize("hybrid", [False, True], ids=["plain", "hybrid"])
+def test_burst_over_two_instances_fills_seats_once_and_mails_everyone_once(postgres_url, hybrid):
     result = burst.run(
-        postgres_url, signups=SIGNUPS, capacity=CAPACITY, cancels=CANCELS, processes=3, threads=4
+        postgres_url,
+        signups=SIGNUPS,
+        capacity=CAPACITY,
+        cancels=CANCELS,
+        processes=3,
+        threads=4,
+        hybrid=hybrid,
     )
     print("\n" + result.summary())
+    # A hybrid seminar's room holds like a plain seminar's seats.
+    assert result.modes == Counter({"onsite": SIGNUPS})
 
     assert result.failures == []
     assert result.statuses == Counter({200: SIGNUPS})  # every signup answered, no 5xx

@@ -18,7 +18,7 @@ def event_uid(seminar: Seminar, base_url: str) -> str:
     return f"seminar-{seminar.id}@{host}"
 
 
-def _event(seminar: Seminar, base_url: str, url: str) -> Event:
+def _event(seminar: Seminar, base_url: str, url: str, joining_link: str = "") -> Event:
     event = Event()
     event.add("uid", event_uid(seminar, base_url))
     event.add("dtstamp", utcnow())
@@ -26,12 +26,15 @@ def _event(seminar: Seminar, base_url: str, url: str) -> Event:
     event.add("dtend", seminar.ends_at)
     event.add("sequence", seminar.sequence)
     event.add("summary", seminar.title)
-    location = ", ".join(part for part in (seminar.venue_name, seminar.venue_address) if part)
+    # An online participant's entry is at the joining link; everyone else's at the venue.
+    location = joining_link or ", ".join(
+        part for part in (seminar.venue_name, seminar.venue_address) if part
+    )
     if location:
         event.add("location", location)
-    description = "\n\n".join(part for part in (seminar.subtitle, url) if part)
+    description = "\n\n".join(part for part in (seminar.subtitle, joining_link, url) if part)
     event.add("description", description)
-    event.add("url", url)
+    event.add("url", joining_link or url)
     if seminar.contact_email:
         organizer = vCalAddress(f"mailto:{seminar.contact_email}")
         organizer.params["cn"] = vText(seminar.contact_name or seminar.organization.name)
@@ -42,9 +45,14 @@ def _event(seminar: Seminar, base_url: str, url: str) -> Event:
 
 
 def calendar_for(
-    seminars: Iterable[tuple[Seminar, str]], base_url: str, *, name: str = ""
+    seminars: Iterable[tuple[Seminar, str]],
+    base_url: str,
+    *,
+    name: str = "",
+    joining_link: str = "",
 ) -> bytes:
-    """One VCALENDAR. METHOD:CANCEL when it carries a single cancelled seminar."""
+    """One VCALENDAR. METHOD:CANCEL when it carries a single cancelled seminar.
+    `joining_link`: the event of one online participant, placed at that link."""
     pairs = list(seminars)
     calendar = Calendar()
     calendar.add("prodid", "-//Seminars//seminars//SV")
@@ -54,7 +62,7 @@ def calendar_for(
     if name:
         calendar.add("x-wr-calname", name)
     for seminar, url in pairs:
-        calendar.add_component(_event(seminar, base_url, url))
+        calendar.add_component(_event(seminar, base_url, url, joining_link))
     return calendar.to_ical()
 
 

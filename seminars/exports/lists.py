@@ -39,7 +39,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import Row, select
+from sqlalchemy import Row, false, select
 from sqlalchemy.orm import Session
 
 from seminars.database import READ_ONLY
@@ -75,6 +75,9 @@ STATUS_LABELS = {
     Status.CANCELLED: N_("Registration cancelled"),
 }
 YES_NO_LABELS = {"yes": N_("Yes"), "no": N_("No")}
+# A hybrid seminar's exports have a column for how each person takes part, after Checked in.
+MODE_HEADING = N_("Takes part")
+MODE_LABELS = {"onsite": N_("On site"), "online": N_("Online")}
 
 # Rows fetched from the database at a time, so memory stays flat (see `_read`).
 BATCH_SIZE = 1000
@@ -140,9 +143,10 @@ class AnswerColumn:
 class Table:
     """One export: headings, then one row per registration in order of arrival.
 
-    A row is (name, email, organisation, status, registered at, checked in, *answers) with
-    the two times as naive Stockholm datetimes (checked in may be None). `rows` is a
-    generator that reads the database in batches, so it can be consumed once.
+    A row is (name, email, organisation, status, registered at, checked in, [how they take
+    part, at a hybrid seminar,] *answers) with the two times as naive Stockholm datetimes
+    (checked in may be None). `rows` is a generator that reads the database in batches, so
+    it can be consumed once.
     """
 
     title: str
@@ -176,6 +180,8 @@ def registrations_table(
     """
     columns = [AnswerColumn.of(question) for question in seminar.questions]
     statuses = {status: translate(label) for status, label in STATUS_LABELS.items()}
+    modes = {mode: translate(label) for mode, label in MODE_LABELS.items()}
+    hybrid = seminar.is_hybrid
     statement = (
         select(
             Registration.name,
@@ -185,6 +191,7 @@ def registrations_table(
             Registration.created_at,
             Registration.checked_in_at,
             Registration.answers,
+            Registration.mode,
         )
         .where(
             Registration.seminar_id == seminar.id,
@@ -194,7 +201,7 @@ def registrations_table(
     )
 
     def rows() -> Iterator[tuple]:
-        for name, email, organization, status, created, checked_in, answers in _read(
+        for name, email, organization, status, created, checked_in, answers, mode in _read(
             session, statement
         ):
             yield (
@@ -204,10 +211,12 @@ def registrations_table(
                 statuses.get(status, status),
                 to_local_naive(created) if created else None,
                 to_local_naive(checked_in) if checked_in else None,
+                *((modes.get(mode, mode),) if hybrid else ()),
                 *(column.text(answers, translate) for column in columns),
             )
 
     headings = [translate(heading) for heading in HEADINGS]
+    headings += [translate(MODE_HEADING)] if hybrid else []
     headings += [column.heading for column in columns]
     return Table(title=seminar.title, headings=headings, rows=rows())
 
@@ -397,6 +406,7 @@ def listed_attendees(
     statement = select(Registration.name, Registration.organization, Registration.status).where(
         Registration.seminar_id == seminar.id,
         Registration.status.in_(STATUS_FILTERS[status_filter]),
+        *on_site(seminar),
     )
     listed = [
         ListedAttendee(name=clean(name), organization=clean(organization), status=status)
@@ -493,13 +503,23 @@ def _options(question: Question, translate: Translate) -> list[str]:
     return [clean(option) for option in question.choice_list]
 
 
-def catered(seminar: Seminar) -> list:
-    """Who the café counts: the seminar's confirmed attendees.
+def on_site(seminar: Seminar) -> list:
+    """Who comes to the room (the sign-in list, badges, the café): not those who take part
+    online, neither at a hybrid seminar nor at an online one."""
+    if seminar.mode == "online":
+        return [false()]
+    return [Registration.mode != "online"] if seminar.is_hybrid else []
 
-    This is the one place that decides it. Once a seminar can be hybrid (participation
-    modes, see DESIGN), people with an online seat are left out here, and every count of
-    the summary follows."""
-    return [Registration.seminar_id == seminar.id, Registration.status == Status.CONFIRMED]
+
+def catered(seminar: Seminar) -> list:
+    """Who the café counts: the seminar's confirmed attendees on site (`on_site`).
+
+    This is the one place that decides it; every count of the summary follows."""
+    return [
+        Registration.seminar_id == seminar.id,
+        Registration.status == Status.CONFIRMED,
+        *on_site(seminar),
+    ]
 
 
 @dataclass

@@ -14,14 +14,24 @@ from seminars.mail.message import CalendarFile, InlineImage
 from seminars.models import OutboxMessage, Registration, Seminar, SeminarStatus
 
 # Kinds that carry the seminar as a calendar file; the last two only to people with a seat.
-CALENDAR_KINDS = {"confirmed", "promoted", "reminder"}
+CALENDAR_KINDS = {"confirmed", "promoted", "reminder", "mode_changed"}
 CALENDAR_KINDS_FOR_SEATED = {"seminar_changed", "seminar_cancelled", "address_changed"}
-CHECK_IN_KINDS = {"confirmed", "promoted"}
+CHECK_IN_KINDS = {"confirmed", "promoted", "mode_changed"}
 
 
-def calendar_text(seminar: Seminar) -> str:
+def calendar_text(seminar: Seminar, joining_link: str = "") -> str:
+    """The seminar as a calendar event; for someone taking part online, at its joining link."""
     url = absolute("public.seminar", slug=seminar.slug)
-    return calendar.calendar_for([(seminar, url)], current_app.config["BASE_URL"]).decode()
+    base_url = current_app.config["BASE_URL"]
+    return calendar.calendar_for([(seminar, url)], base_url, joining_link=joining_link).decode()
+
+
+def joining_link(values: dict) -> str:
+    """The link an online participant's calendar entry carries; none for others, nor before
+    the email that brings the link."""
+    if not values["takes_part_online"]:
+        return ""
+    return values["seminar"].online_link if values["online_details"] else ""
 
 
 def wants_calendar(kind: str, seminar: Seminar | None, has_seat: bool) -> bool:
@@ -42,6 +52,8 @@ def check_in_image(
     """A QR code of the door check-in URL, for a confirmation to someone with a seat."""
     if row.kind not in CHECK_IN_KINDS or seminar is None or registration is None:
         return None
+    if registration.online:
+        return None  # the door concerns only those on site
     url = absolute(
         "attendees.check_in_person", seminar_id=seminar.id, registration_id=registration.id
     )

@@ -19,11 +19,13 @@ from flask_babel import lazy_gettext as _l
 from seminars import dates, signup
 from seminars.mail.message import header_text
 from seminars.models import OutboxMessage, Registration, Seminar, Status
+from seminars.signup import modes
 
 SUBJECTS = {
     "confirmed": _l("You are registered: %(title)s"),
     "waiting": _l("You are on the waiting list: %(title)s"),
     "promoted": _l("You got a seat: %(title)s"),
+    "mode_changed": _l("You have changed how you take part: %(title)s"),
     "manage_link": _l("Your registration: %(title)s"),
     "cancelled": _l("Your registration is cancelled: %(title)s"),
     "answers_changed": _l("Your answers are saved: %(title)s"),
@@ -102,11 +104,20 @@ def shared(row: OutboxMessage, seminar: Seminar | None, registration: Registrati
         "reply_to": answer_to,
         "reply_to_name": header_text(answer_to[0]) if answer_to else "",
         "has_seat": registration is not None and registration.status == Status.CONFIRMED,
+        # A hybrid seminar's online participants get the joining link, not the venue.
+        "takes_part_online": seminar is not None and _online(seminar, registration),
+        "venue_shown": seminar is not None and modes.venue_for(seminar, registration),
+        "online_details": seminar is not None
+        and modes.online_details_for(seminar, registration, reminder=row.kind == "reminder"),
         "is_waiting": registration is not None and registration.status == Status.WAITING,
         "subject": subject(row, seminar),
         "calendar_attached": False,
         "check_in_cid": "",
     }
+
+
+def _online(seminar: Seminar, registration: Registration | None) -> bool:
+    return registration.online if registration is not None else seminar.mode == "online"
 
 
 def personal(

@@ -60,10 +60,10 @@ class Batch:
         self.sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
         self.host = urlsplit(current_app.config["BASE_URL"]).hostname or "seminars.invalid"
 
-    def calendar_for(self, seminar: Seminar) -> str:
-        key = _version(seminar)
+    def calendar_for(self, seminar: Seminar, joining_link: str = "") -> str:
+        key = (_version(seminar), joining_link)
         if key not in self.calendars:
-            self.calendars[key] = attachments.calendar_text(seminar)
+            self.calendars[key] = attachments.calendar_text(seminar, joining_link)
         return self.calendars[key]
 
     def logo_for(self, seminar: Seminar | None) -> InlineImage | None:
@@ -100,7 +100,7 @@ class Batch:
                     values["brand_logo_cid"] = logo.content_id
             if attachments.wants_calendar(row.kind, seminar, values["has_seat"]):
                 values["calendar_file"] = attachments.calendar_file(
-                    seminar, self.calendar_for(seminar)
+                    seminar, self.calendar_for(seminar, attachments.joining_link(values))
                 )
                 values["calendar_attached"] = True
             self.audiences[audience] = values
@@ -151,6 +151,7 @@ def _audience(
         _version(seminar) if seminar is not None else None,
         registration is not None and registration.status == Status.CONFIRMED,
         registration is not None and registration.status == Status.WAITING,
+        registration is not None and registration.online,
         json.dumps(row.context, sort_keys=True),
     )
 

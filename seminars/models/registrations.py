@@ -53,6 +53,13 @@ class Registration(db.Model):
     # Question id (as text) -> answer text.
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     status: Mapped[Status] = mapped_column(String(20))
+    # How the person takes part ("onsite" or "online"): at a hybrid seminar the mode whose
+    # seat they hold or whose waiting list they are on.
+    mode: Mapped[str] = mapped_column(String(10), default="onsite", server_default="onsite")
+    # A seated person in line for the other mode of a hybrid seminar, and since when: they
+    # keep their seat until one frees there.
+    wanted_mode: Mapped[str | None] = mapped_column(String(10), default=None)
+    wanted_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     language: Mapped[str] = mapped_column(String(5), default="sv")
     # The manage link's token is derived from this salt and SECRET_KEY; only its hash is kept.
     token_salt: Mapped[str] = mapped_column(String(64))
@@ -70,6 +77,14 @@ class Registration(db.Model):
     undeliverable_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
     seminar: Mapped[Seminar] = relationship()
+
+    @property
+    def online(self) -> bool:
+        """Whether this person takes part online (gets the joining link, not the venue):
+        their own choice at a hybrid seminar, else the seminar's mode."""
+        if self.seminar.mode == "hybrid":
+            return self.mode == "online"
+        return self.seminar.mode == "online"
 
     @property
     def address_undeliverable(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, time
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from seminars.extensions import db
@@ -17,6 +17,21 @@ class SeminarStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     CANCELLED = "cancelled"
+
+
+class SeminarMode(enum.StrEnum):
+    """How a seminar is attended: in the room, online, or either (each with its own seats)."""
+
+    ONSITE = "onsite"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class DetailsIn(enum.StrEnum):
+    """Which email carries the online joining link and instructions."""
+
+    CONFIRMATION = "confirmation"
+    REMINDER = "reminder"
 
 
 class QuestionKind(enum.StrEnum):
@@ -45,11 +60,24 @@ class Seminar(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     venue_name: Mapped[str] = mapped_column(String(200), default="")
     venue_address: Mapped[str] = mapped_column(String(300), default="")
+    # Instructions for taking part online; the joining link is `online_link`.
     online_info: Mapped[str] = mapped_column(Text, default="")
+    mode: Mapped[SeminarMode] = mapped_column(
+        String(10), default=SeminarMode.ONSITE, server_default=SeminarMode.ONSITE
+    )
+    online_link: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    online_details_in: Mapped[DetailsIn] = mapped_column(
+        String(20), default=DetailsIn.CONFIRMATION, server_default=DetailsIn.CONFIRMATION
+    )
+    # The seats of the seminar, or of its room when it is hybrid.
     capacity: Mapped[int]
     # Confirmed registrations, kept in step with them so a seat is taken by one UPDATE.
     seats_taken: Mapped[int] = mapped_column(default=0)
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    # A hybrid seminar's online seats (None: unlimited), kept like the room's.
+    online_capacity: Mapped[int | None] = mapped_column(default=None)
+    online_seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    online_waitlist_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[SeminarStatus] = mapped_column(
@@ -92,6 +120,25 @@ class Seminar(db.Model):
     def seats_left(self) -> int:
         return seats_left(self)
 
+    @property
+    def is_hybrid(self) -> bool:
+        return self.mode == SeminarMode.HYBRID
+
+    @property
+    def fully_booked(self) -> bool:
+        """No seat free in any mode."""
+        return self.seats_left == 0 and not (self.is_hybrid and self.online_seats_left != 0)
+
+    @property
+    def waiting_list_open(self) -> bool:
+        """Some mode has a waiting list."""
+        return self.waitlist_enabled or (self.is_hybrid and self.online_waitlist_enabled)
+
+    @property
+    def online_seats_left(self) -> int | None:
+        """A hybrid seminar's free online seats; None when they are unlimited."""
+        return online_seats_left(self)
+
     def registration_open_at(self, moment: datetime) -> bool:
         return registration_phase(self, moment) == "open"
 
@@ -99,6 +146,13 @@ class Seminar(db.Model):
 def seats_left(seminar) -> int:
     """For a Seminar, or any row with its capacity and seats_taken (pagecache)."""
     return max(seminar.capacity - seminar.seats_taken, 0)
+
+
+def online_seats_left(seminar) -> int | None:
+    """For a Seminar or a row with its online capacity and seats taken; None: unlimited."""
+    if seminar.online_capacity is None:
+        return None
+    return max(seminar.online_capacity - seminar.online_seats_taken, 0)
 
 
 def registration_phase(seminar, moment: datetime) -> str:

@@ -90,6 +90,14 @@ def _local_day(moment: datetime) -> date:
     return dates.local(moment).date()
 
 
+def _all_seats(seminar: Seminar) -> int:
+    """The seats of every mode: a hybrid seminar's unlimited online seats count as taken."""
+    if not seminar.is_hybrid:
+        return seminar.capacity
+    online = seminar.online_capacity
+    return seminar.capacity + (seminar.online_seats_taken if online is None else online)
+
+
 def signup_history(
     seminar: Seminar, registrations: list[_Registration], mailings: list[Mailing], now: datetime
 ) -> SignupHistory:
@@ -103,11 +111,12 @@ def signup_history(
         if r.status == Status.CANCELLED
     )
     confirmed = sum(1 for r in registrations if r.status == Status.CONFIRMED)
+    capacity = _all_seats(seminar)
     # People an organiser seated beyond the capacity hold seats too.
-    seat_limit = max(seminar.capacity, confirmed)
+    seat_limit = max(capacity, confirmed)
     mailed = [_local_day(mailing.sent_at) for mailing in mailings]
     history = SignupHistory(
-        capacity=seminar.capacity,
+        capacity=capacity,
         first_day=min([*came, *mailed]) if came else None,
         last_day=max([seminar_day, *came, *left, *mailed]),
         today=today,
@@ -173,6 +182,8 @@ class SeminarSummary:
     confirmed: int = 0
     waiting: int = 0
     checked_in: int = 0
+    # A hybrid seminar's (confirmed, waiting) per mode, on site and online.
+    by_mode: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,6 +207,26 @@ def _summary(
     )
 
 
+def _counts_by_mode(seminar_ids: list[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """(confirmed, waiting) per mode of each hybrid seminar, in one query."""
+    found: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    if not seminar_ids:
+        return found
+    rows = db.session.execute(
+        select(
+            Registration.seminar_id,
+            Registration.mode,
+            func.count().filter(Registration.status == Status.CONFIRMED),
+            func.count().filter(Registration.status == Status.WAITING),
+        )
+        .where(Registration.seminar_id.in_(seminar_ids))
+        .group_by(Registration.seminar_id, Registration.mode)
+    )
+    for seminar_id, mode, confirmed, waiting in rows:
+        found[seminar_id][mode] = (confirmed, waiting)
+    return found
+
+
 def overview(organizer: Organizer, now: datetime) -> Overview:
     seminars = db.session.scalars(
         visible_seminars(organizer)
@@ -208,11 +239,16 @@ def overview(organizer: Organizer, now: datetime) -> Overview:
     registrations = _registrations(mine)
     mailings = _mailings(mine)
 
+    by_mode = _counts_by_mode([s.id for s in seminars if s.is_hybrid])
+
     def summaries(shown: list[Seminar]) -> list[SeminarSummary]:
-        return [
+        found = [
             _summary(seminar, registrations[seminar.id], mailings[seminar.id], now)
             for seminar in shown
         ]
+        for summary in found:
+            summary.by_mode = by_mode.get(summary.seminar.id, {})
+        return found
 
     return Overview(upcoming=summaries(upcoming), past=summaries(past))
 

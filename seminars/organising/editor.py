@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from seminars import dates, signup
 from seminars.extensions import db
 from seminars.models import (
+    DetailsIn,
     Organization,
     Organizer,
     ProgramItem,
@@ -23,16 +24,32 @@ from seminars.models import (
     QuestionKind,
     Registration,
     Seminar,
+    SeminarMode,
     SeminarStatus,
     Speaker,
+    Status,
 )
 from seminars.organising import announcements, audit
 from seminars.slugs import choose_slug, unique_slug
 
 # Fields whose change makes attendees' calendar entries out of date.
-TIME_AND_PLACE = ("starts_at", "ends_at", "venue_name", "venue_address", "online_info")
+TIME_AND_PLACE = (
+    "starts_at",
+    "ends_at",
+    "venue_name",
+    "venue_address",
+    "online_info",
+    "online_link",
+    "mode",
+)
 # Changes the audit log shows with their old and new values, not only by name.
-SHOWN_WITH_VALUES = (*TIME_AND_PLACE, "capacity", "registration_opens_at", "registration_closes_at")
+SHOWN_WITH_VALUES = (
+    *TIME_AND_PLACE,
+    "capacity",
+    "online_capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+)
 
 _SCALAR_FIELDS = (
     "title",
@@ -44,8 +61,13 @@ _SCALAR_FIELDS = (
     "venue_name",
     "venue_address",
     "online_info",
+    "mode",
+    "online_link",
+    "online_details_in",
     "capacity",
     "waitlist_enabled",
+    "online_capacity",
+    "online_waitlist_enabled",
     "registration_opens_at",
     "registration_closes_at",
     "contact_name",
@@ -64,9 +86,20 @@ class NotYourOrganization(EditorError):
 
 
 class CapacityBelowConfirmed(EditorError):
-    def __init__(self, confirmed: int):
+    """A mode's seats (`online`: the online ones) would be fewer than the people in them."""
+
+    def __init__(self, confirmed: int, *, online: bool = False):
         super().__init__(confirmed)
         self.confirmed = confirmed
+        self.online = online
+
+
+class ModeHasOnlineAttendees(EditorError):
+    """A hybrid seminar's online attendees would lose their kind of seat."""
+
+    def __init__(self, count: int):
+        super().__init__(count)
+        self.count = count
 
 
 class SeminarIsCancelled(EditorError):
@@ -115,7 +148,12 @@ class SeminarDraft:
     venue_name: str = ""
     venue_address: str = ""
     online_info: str = ""
+    mode: SeminarMode = SeminarMode.ONSITE
+    online_link: str = ""
+    online_details_in: DetailsIn = DetailsIn.CONFIRMATION
     waitlist_enabled: bool = True
+    online_capacity: int | None = None
+    online_waitlist_enabled: bool = True
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     contact_name: str = ""
@@ -244,6 +282,39 @@ def _changes(before: dict, after: dict, changed: list[str]) -> dict:
     }
 
 
+def _online_attendees(seminar: Seminar) -> int:
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.seminar_id == seminar.id,
+            Registration.status != Status.CANCELLED,
+            Registration.mode == "online",
+        )
+    )
+
+
+def _check_seats(seminar: Seminar, draft: SeminarDraft) -> None:
+    """Each mode keeps at least the seats its people hold; a hybrid seminar's online
+    attendees, and an online seminar's, keep their kind of seat while they are there."""
+    if draft.capacity < seminar.seats_taken:
+        raise CapacityBelowConfirmed(seminar.seats_taken)
+    online_limit = draft.online_capacity
+    if seminar.is_hybrid and online_limit is not None and online_limit < seminar.online_seats_taken:
+        raise CapacityBelowConfirmed(seminar.online_seats_taken, online=True)
+    hybrid_before, hybrid_after = seminar.is_hybrid, draft.mode == SeminarMode.HYBRID
+    if hybrid_before != hybrid_after:
+        count = _online_attendees(seminar)
+        if count:
+            raise ModeHasOnlineAttendees(count)
+
+
+def _more_seats(before: dict, after: dict) -> bool:
+    """Whether an edit freed seats: more of them in a mode, or a limit taken away."""
+    if after["capacity"] > before["capacity"]:
+        return True
+    old, new = before["online_capacity"], after["online_capacity"]
+    return old is not None and (new is None or new > old)
+
+
 def update_seminar(
     organizer: Organizer, seminar: Seminar, draft: SeminarDraft, *, notify: bool
 ) -> EditResult:
@@ -252,8 +323,7 @@ def update_seminar(
     seminar = signup.lock_seminar(seminar.id)
     if not _may_host(organizer, draft.organization_id, seminar.organization_id):
         raise NotYourOrganization(draft.organization_id)
-    if draft.capacity < seminar.seats_taken:
-        raise CapacityBelowConfirmed(seminar.seats_taken)
+    _check_seats(seminar, draft)
     slug = _check_slug(draft, seminar)
     before = _snapshot(seminar)
     seminar.slug = slug
@@ -265,7 +335,7 @@ def update_seminar(
     changed = [name for name in after if before[name] != after[name]]
 
     promoted = []
-    if draft.capacity > before["capacity"]:
+    if _more_seats(before, after):
         promoted = signup.promote_from_waiting_list(seminar)
     time_or_place_changed = any(name in changed for name in TIME_AND_PLACE)
     if time_or_place_changed and seminar.status == SeminarStatus.PUBLISHED:
@@ -308,8 +378,13 @@ def duplicate_seminar(organizer: Organizer, seminar: Seminar, *, today: date) ->
         venue_name=seminar.venue_name,
         venue_address=seminar.venue_address,
         online_info=seminar.online_info,
+        mode=seminar.mode,
+        online_link=seminar.online_link,
+        online_details_in=seminar.online_details_in,
         capacity=seminar.capacity,
         waitlist_enabled=seminar.waitlist_enabled,
+        online_capacity=seminar.online_capacity,
+        online_waitlist_enabled=seminar.online_waitlist_enabled,
         registration_opens_at=_shift(seminar.registration_opens_at, delta),
         registration_closes_at=_shift(seminar.registration_closes_at, delta),
         contact_name=seminar.contact_name,

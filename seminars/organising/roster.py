@@ -87,8 +87,9 @@ class Entry:
     waiting_position: int | None = None
 
 
-def counts(seminar: Seminar) -> Counts:
-    """People per status and how many are checked in, in one query."""
+def counts(seminar: Seminar, mode: str = "") -> Counts:
+    """People per status and how many are checked in, in one query (`mode`: of those who
+    take part that way, at a hybrid seminar)."""
     row = db.session.execute(
         select(
             func.count().filter(Registration.status == Status.CONFIRMED),
@@ -97,9 +98,17 @@ def counts(seminar: Seminar) -> Counts:
             func.count().filter(
                 Registration.status == Status.CONFIRMED, Registration.checked_in_at.is_not(None)
             ),
-        ).where(Registration.seminar_id == seminar.id, Registration.anonymised_at.is_(None))
+        ).where(
+            Registration.seminar_id == seminar.id,
+            Registration.anonymised_at.is_(None),
+            *_of_mode(mode),
+        )
     ).one()
     return Counts(*row)
+
+
+def _of_mode(mode: str) -> list:
+    return [Registration.mode == mode] if mode else []
 
 
 def matches(registration: Registration, search: str) -> bool:
@@ -117,12 +126,14 @@ def roster(
     statuses: Iterable[Status] = STATUS_FILTERS["all"],
     sort: str = "status",
     descending: bool = False,
+    mode: str = "",
 ) -> list[Entry]:
     """The seminar's registrations, filtered and sorted, in one query.
 
     Searching and sorting happen here rather than in SQL because SQLite's LIKE and ORDER BY
     know neither "Å" = "å" nor that å, ä, ö come after z; a seminar has at most a few
-    thousand registrations.
+    thousand registrations. `mode`: only those who take part that way (a hybrid seminar,
+    whose modes have a waiting list each).
     """
     registrations = db.session.scalars(
         select(Registration)
@@ -130,12 +141,16 @@ def roster(
             Registration.seminar_id == seminar.id,
             Registration.status.in_(list(statuses)),
             Registration.anonymised_at.is_(None),
+            *_of_mode(mode),
         )
         .order_by(Registration.id)
     ).all()
-    # Positions count everyone in line, also those the search hides.
-    waiting = [r.id for r in registrations if r.status == Status.WAITING]
-    positions = {registration_id: place for place, registration_id in enumerate(waiting, 1)}
+    # Positions count everyone in line, also those the search hides; a line per mode.
+    lines: dict[str, list[int]] = {}
+    for r in registrations:
+        if r.status == Status.WAITING:
+            lines.setdefault(r.mode if seminar.is_hybrid else "", []).append(r.id)
+    positions = {rid: place for line in lines.values() for place, rid in enumerate(line, 1)}
     entries = [
         Entry(r, positions.get(r.id)) for r in registrations if not search or matches(r, search)
     ]
@@ -173,12 +188,13 @@ def add_person(
     organizer: Organizer,
     *,
     override_capacity: bool = False,
+    mode: str | None = None,
 ) -> signup.SignupOutcome:
     """Add someone who asked by email: a seat if one is free (or the organiser overrides the
     capacity), else the waiting list. Someone already registered is not mailed: the
     organiser sees the registration instead. Recorded in the audit log when added."""
     outcome = signup.sign_up(
-        seminar.id, attendee, by_organizer=True, override_capacity=override_capacity
+        seminar.id, attendee, by_organizer=True, override_capacity=override_capacity, mode=mode
     )
     if outcome.registered:
         registration = db.session.get(Registration, outcome.registration_id)
@@ -293,7 +309,9 @@ class ImportPreview:
         return len(self.to_add) - self.confirmed
 
 
-def preview_import(seminar: Seminar, parsed: ParsedImport) -> ImportPreview:
+def preview_import(
+    seminar: Seminar, parsed: ParsedImport, mode: str | None = None
+) -> ImportPreview:
     """Who would be added and with which status, in the order they were written."""
     registered = set(
         db.session.scalars(
@@ -302,14 +320,14 @@ def preview_import(seminar: Seminar, parsed: ParsedImport) -> ImportPreview:
             )
         )
     )
-    seats_left = seminar.seats_left
+    seats_left = signup.modes.pool(seminar, mode).left
     to_add, already_registered = [], []
     for person in parsed.people:
         if email_key(person.email) in registered:
             already_registered.append(person)
             continue
-        status = Status.CONFIRMED if seats_left > 0 else Status.WAITING
-        seats_left -= 1
+        status = Status.CONFIRMED if seats_left is None or seats_left > 0 else Status.WAITING
+        seats_left = None if seats_left is None else seats_left - 1
         to_add.append((person, status))
     return ImportPreview(to_add, already_registered, parsed.repeated, parsed.unreadable)
 
@@ -327,7 +345,12 @@ class ImportResult:
 
 
 def import_people(
-    seminar: Seminar, parsed: ParsedImport, organizer: Organizer, *, language: str = "sv"
+    seminar: Seminar,
+    parsed: ParsedImport,
+    organizer: Organizer,
+    *,
+    language: str = "sv",
+    mode: str = "",
 ) -> ImportResult:
     """Add everyone new, in the order written, through the same rules as a signup; each gets
     their confirmation or waiting-list mail. People already registered get no mail."""
@@ -341,6 +364,7 @@ def import_people(
                 language=language,
             ),
             by_organizer=True,
+            mode=mode or None,
         ).kind
         for person in parsed.people
     )
@@ -405,10 +429,16 @@ def _set_checked_in(
         )
 
 
-def check_in_list(seminar: Seminar, search: str = "") -> list[Entry]:
+def check_in_list(seminar: Seminar, search: str = "", mode: str = "") -> list[Entry]:
     """Everyone who may turn up at the door, by name; waiting people are shown so the
-    organiser can see why someone has no seat."""
-    return roster(seminar, search=search, statuses=(Status.CONFIRMED, Status.WAITING), sort="name")
+    organiser can see why someone has no seat. `mode`: only those on site, or online."""
+    return roster(
+        seminar,
+        search=search,
+        statuses=(Status.CONFIRMED, Status.WAITING),
+        sort="name",
+        mode=mode,
+    )
 
 
 # ------------------------------------------------------------------------- messages
@@ -426,12 +456,19 @@ def _audience_filter(audience: str):
     raise ValueError(audience)
 
 
-def _recipients_query(seminar: Seminar, audience: str):
+def _recipients_query(seminar: Seminar, audience: str, mode: str = ""):
     return select(Registration).where(
         Registration.seminar_id == seminar.id,
         Registration.anonymised_at.is_(None),
         *_audience_filter(audience),
+        *_of_mode(mode),
     )
+
+
+def recipient_count(seminar: Seminar, audience: str, mode: str = "") -> int:
+    """How many one audience (of one mode, if given) reaches right now."""
+    query = _recipients_query(seminar, audience, mode).subquery()
+    return db.session.scalar(select(func.count()).select_from(query))
 
 
 def recipient_counts(seminar: Seminar) -> dict[str, int]:
@@ -451,12 +488,12 @@ def message_context(subject: str, body: str, *, greeting: bool) -> dict:
 
 
 def sample_message(
-    seminar: Seminar, *, audience: str, subject: str, body: str, greeting: bool
+    seminar: Seminar, *, audience: str, subject: str, body: str, greeting: bool, mode: str = ""
 ) -> OutboxMessage | None:
     """The message as its first recipient would get it, unsaved: the preview renders it
     with the worker's own code, so it shows exactly what is sent. None without recipients."""
     first = db.session.scalars(
-        _recipients_query(seminar, audience).order_by(Registration.id).limit(1)
+        _recipients_query(seminar, audience, mode).order_by(Registration.id).limit(1)
     ).first()
     if first is None:
         return None
@@ -482,11 +519,13 @@ def send_message(
     body: str,
     form_id: str,
     greeting: bool = True,
+    mode: str = "",
 ) -> int:
     """Queue one email per recipient and log it; returns how many were queued.
 
     `form_id` comes from the preview page: sending the same preview twice raises
-    AlreadySent instead of mailing everyone again.
+    AlreadySent instead of mailing everyone again. `mode`: only to those who take part that
+    way (on site or online, at a hybrid seminar).
     """
     # Serialise sends for this seminar so the repeat check below cannot race.
     db.session.execute(select(Seminar.id).where(Seminar.id == seminar.id).with_for_update())
@@ -500,13 +539,17 @@ def send_message(
     if repeat is not None:
         raise AlreadySent(form_id)
     recipients = db.session.scalars(
-        _recipients_query(seminar, audience).order_by(Registration.id)
+        _recipients_query(seminar, audience, mode).order_by(Registration.id)
     ).all()
     if not recipients:
         raise NoRecipients(audience)
     event = audit.record(organizer, "messaged", seminar=seminar)
     event.detail = audit_detail(
-        audience=audience, count=len(recipients), form=form_id, subject=subject
+        audience=audience,
+        count=len(recipients),
+        form=form_id,
+        subject=subject,
+        **({"mode": mode} if mode else {}),
     )
     db.session.flush()
     context = message_context(subject, body, greeting=greeting)

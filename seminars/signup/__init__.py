@@ -9,6 +9,7 @@ the change and its emails land together or not at all.
 - statements.py    the signup's prebuilt SQL
 - seats.py         the seminar's row lock, taking and freeing a seat
 - waiting_list.py  places in line, moving people up
+- modes.py         a hybrid seminar's on-site and online seats, switching between them
 - changes.py       cancel, change answers or the address, anonymise, delete own data
 - tokens.py        the manage link's token
 """
@@ -21,6 +22,7 @@ from seminars.signup.changes import (
     change_email,
     delete_own_data,
 )
+from seminars.signup.modes import Switch, switch_mode
 from seminars.signup.registering import Attendee, Outcome, SignupOutcome, sign_up
 from seminars.signup.seats import lock_seminar
 from seminars.signup.tokens import manage_token, registration_for_token
@@ -37,6 +39,7 @@ __all__ = [
     "Outcome",
     "SeminarFull",
     "SignupOutcome",
+    "Switch",
     "anonymise",
     "cancel",
     "change_answers",
@@ -48,5 +51,6 @@ __all__ = [
     "promote_from_waiting_list",
     "registration_for_token",
     "sign_up",
+    "switch_mode",
     "waiting_position",
 ]

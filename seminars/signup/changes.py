@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import OutboxMessage, OutboxStatus, Registration, Status, utcnow
-from seminars.signup import seats, tokens
+from seminars.signup import modes, seats, tokens
 from seminars.signup.waiting_list import promote_from_waiting_list
 from seminars.text import email_key
 
@@ -30,12 +30,13 @@ def cancel(
     was_confirmed = registration.status == Status.CONFIRMED
     registration.status = Status.CANCELLED
     registration.cancelled_at = now
+    registration.wanted_mode = registration.wanted_since = None
     db.session.flush()
     if notify:
         outbox.queue_for_registration("cancelled", registration)
     if not was_confirmed:
         return []
-    seats.free_seat(db.session.connection(), seminar.id)
+    modes.free_seat(db.session.connection(), seminar.id, modes.pool(seminar, registration.mode))
     seats.forget_seat_count(seminar.id)
     return promote_from_waiting_list(seminar, now=now)
 

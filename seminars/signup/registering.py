@@ -16,8 +16,8 @@ from sqlalchemy import Connection, Row
 
 from seminars.extensions import db
 from seminars.mail import queue as outbox
-from seminars.models import SeminarStatus, Status, registration_phase, utcnow
-from seminars.signup import seats, statements, tokens
+from seminars.models import SeminarMode, SeminarStatus, Status, registration_phase, utcnow
+from seminars.signup import modes, seats, statements, tokens
 from seminars.text import email_key
 
 
@@ -71,6 +71,7 @@ def sign_up(
     by_organizer: bool = False,
     override_capacity: bool = False,
     place_in_line: bool = True,
+    mode: str | None = None,
 ) -> SignupOutcome:
     """What happens when someone signs up: a seat, a place in line, or why not.
 
@@ -91,6 +92,9 @@ def sign_up(
 
     `place_in_line`: count a waiting signup's place in line. That counts everyone in line,
     under the seminar's lock, so a caller whose answer shows no place leaves it out.
+
+    `mode`: "onsite" or "online" at a hybrid seminar, whose modes have their own seats and
+    waiting lists (modes.py); on site when not given. Other seminars have one mode.
     """
     now = now or utcnow()
     key = email_key(attendee.email)
@@ -103,8 +107,9 @@ def sign_up(
         if _closed(locked, now, by_organizer=by_organizer):
             return SignupOutcome(Outcome.CLOSED)
         # Under the lock the count is current: when no seat is left, there is nothing to try.
-        seat_left = override_capacity or locked.seats_taken < locked.capacity
-        may_wait = locked.waitlist_enabled or by_organizer
+        seats_of = modes.pool(locked, mode)
+        seat_left = override_capacity or seats_of.has_room
+        may_wait = seats_of.waitlist_enabled or by_organizer
         if not (seat_left or may_wait):
             # Decided before the address is looked at: whoever is registered, a full
             # seminar answers alike (DESIGN guarantee 5).
@@ -112,8 +117,8 @@ def sign_up(
         if locked.existing_id is not None:
             return _already_registered(connection, locked.existing_id, now, by_organizer)
 
-        if seat_left and seats.take_seat(
-            connection, seminar_id, override_capacity=override_capacity
+        if seat_left and modes.take_seat(
+            connection, seminar_id, seats_of, override_capacity=override_capacity
         ):
             status = Status.CONFIRMED
         elif may_wait:
@@ -139,15 +144,16 @@ def sign_up(
                 "created_at": now,
                 "updated_at": now,
                 "added_by_organizer": by_organizer,
+                "mode": seats_of.mode,
             },
         ).one()
         if status == Status.CONFIRMED:
             outbox.queue_for_registration("confirmed", registration, connection=connection)
             return SignupOutcome(Outcome.SEATED, registration.id, token)
         outbox.queue_for_registration("waiting", registration, connection=connection)
-        place = {"seminar": seminar_id, "registration": registration.id}
+        hybrid = locked.mode == SeminarMode.HYBRID
         position = (
-            connection.execute(statements.PLACE_IN_LINE, place).one().position
+            modes.place_in_line(connection, seminar_id, registration.id, hybrid, seats_of.mode)[0]
             if place_in_line
             else None
         )

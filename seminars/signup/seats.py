@@ -44,4 +44,4 @@ def forget_seat_count(seminar_id: int) -> None:
     """A Seminar loaded in the session reads its seat count again when next used."""
     seminar = db.session.identity_map.get(db.session.identity_key(Seminar, seminar_id))
     if seminar is not None:
-        db.session.expire(seminar, ["seats_taken"])
+        db.session.expire(seminar, ["seats_taken", "online_seats_taken"])

@@ -12,10 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from seminars.extensions import db
-from seminars.mail import folding
-from seminars.mail import queue as outbox
 from seminars.models import Registration, Seminar, Status, utcnow
-from seminars.signup import seats, statements
+from seminars.signup import modes, seats
 
 
 class SeminarFull(Exception):
@@ -23,10 +21,15 @@ class SeminarFull(Exception):
 
 
 def waiting_position(registration: Registration) -> tuple[int, int]:
-    """(place in line, people in line) for a waiting registration."""
-    place = {"seminar": registration.seminar_id, "registration": registration.id}
-    position, total = db.session.execute(statements.PLACE_IN_LINE, place).one()
-    return position, total
+    """(place in line, people in line) for a waiting registration: in its mode's line at a
+    hybrid seminar."""
+    return modes.place_in_line(
+        db.session.connection(),
+        registration.seminar_id,
+        registration.id,
+        registration.seminar.is_hybrid,
+        registration.mode,
+    )
 
 
 def promote_from_waiting_list(
@@ -35,6 +38,8 @@ def promote_from_waiting_list(
     """Fill free seats with the first people in line, in arrival order, and tell them."""
     now = now or utcnow()
     seminar = seats.lock_seminar(seminar.id)
+    if seminar.is_hybrid:
+        return modes.promote(seminar, now=now)
     promoted = []
     while seminar.seats_taken < seminar.capacity:
         first_waiting = db.session.execute(
@@ -43,9 +48,9 @@ def promote_from_waiting_list(
             .order_by(Registration.id)
             .limit(1)
         ).scalar_one_or_none()
-        if first_waiting is None or not _take_seat(seminar):
+        if first_waiting is None or not _take_seat(seminar, first_waiting.mode):
             break
-        _confirm(first_waiting, seminar, now)
+        modes.confirm_seat(first_waiting, now)
         promoted.append(first_waiting)
     return promoted
 
@@ -62,24 +67,16 @@ def confirm_waiting(
     db.session.refresh(registration, ["status"])
     if registration.status != Status.WAITING:
         return False
-    if not _take_seat(seminar, override_capacity=override_capacity):
+    if not _take_seat(seminar, registration.mode, override_capacity=override_capacity):
         raise SeminarFull(seminar.slug)
-    _confirm(registration, seminar, now or utcnow())
+    modes.confirm_seat(registration, now or utcnow())
     return True
 
 
-def _take_seat(seminar: Seminar, *, override_capacity: bool = False) -> bool:
-    took = seats.take_seat(db.session.connection(), seminar.id, override_capacity=override_capacity)
+def _take_seat(seminar: Seminar, mode: str, *, override_capacity: bool = False) -> bool:
+    seats_of = modes.pool(seminar, mode)
+    took = modes.take_seat(
+        db.session.connection(), seminar.id, seats_of, override_capacity=override_capacity
+    )
     seats.forget_seat_count(seminar.id)
     return took
-
-
-def _confirm(registration: Registration, seminar: Seminar, now: datetime) -> None:
-    """The seat, and its email, which carries a reminder or check due soon (folding.py)."""
-    registration.status = Status.CONFIRMED
-    registration.updated_at = now
-    db.session.flush()
-    folded = folding.fold_into_seat_email(registration, seminar, now)
-    outbox.queue_for_registration(
-        "promoted", registration, context={"folded": folded} if folded else None
-    )

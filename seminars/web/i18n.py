@@ -9,7 +9,7 @@ from flask_babel import get_locale
 
 from seminars import dates
 from seminars.content import render_markdown
-from seminars.web.pagecache import seats_left_label
+from seminars.web.pagecache import seats_label, seats_left_label
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGES = ("sv", "en")
@@ -49,3 +49,4 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["seats_left_label"] = seats_left_label
+    app.jinja_env.globals["seats_label"] = seats_label

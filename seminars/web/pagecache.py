@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from cachetools import LRUCache, TTLCache
 from flask import Flask, current_app, g, has_app_context
-from flask_babel import ngettext
+from flask_babel import gettext, ngettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from sqlalchemy import bindparam, event, or_, select
@@ -35,7 +35,13 @@ from sqlalchemy.orm import Session
 from seminars.content_versions import CONTENT_CHANGED
 from seminars.database import READ_ONLY
 from seminars.extensions import db
-from seminars.models import Seminar, SeminarStatus
+from seminars.models import (
+    Seminar,
+    SeminarMode,
+    SeminarStatus,
+    online_seats_left,
+    seats_left,
+)
 
 # Holes in a cached page, filled per request. NUL never occurs in rendered text.
 TOKEN_HOLE = "\x00csrf\x00"
@@ -55,6 +61,9 @@ PAGE_STATE = select(
     _seminar.status,
     _seminar.capacity,
     _seminar.seats_taken,
+    _seminar.mode,
+    _seminar.online_capacity,
+    _seminar.online_seats_taken,
     _seminar.starts_at,
     _seminar.registration_opens_at,
     _seminar.registration_closes_at,
@@ -132,6 +141,37 @@ def seats_left_label(number: int) -> str:
     return ngettext("%(num)d seat left", "%(num)d seats left", number)
 
 
+def seats_label(seminar) -> str:
+    """'12 platser kvar', or per mode at a hybrid seminar: '12 platser kvar på plats ·
+    digitalt: obegränsat' (for a Seminar or a page state). A hole while rendered for the
+    cache."""
+    if g.get("rendering_for_cache"):
+        return SEATS_HOLE
+    if seminar.mode != SeminarMode.HYBRID:
+        return seats_left_label(seats_left(seminar))
+    on_site = seats_left(seminar)
+    online = online_seats_left(seminar)
+    if on_site:
+        room = ngettext("%(num)d seat left on site", "%(num)d seats left on site", on_site)
+    else:
+        room = gettext("Fully booked on site")
+    if online is None:
+        remote = gettext("online: unlimited")
+    elif online:
+        remote = ngettext("online: %(num)d seat left", "online: %(num)d seats left", online)
+    else:
+        remote = gettext("online: fully booked")
+    return f"{room} · {remote}"
+
+
+def full_modes(seminar) -> tuple[bool, ...]:
+    """Which modes have no seat left (the one mode's, or on site and online): what a
+    cached page's wording depends on."""
+    if seminar.mode != SeminarMode.HYBRID:
+        return (seats_left(seminar) == 0,)
+    return (seats_left(seminar) == 0, online_seats_left(seminar) == 0)
+
+
 class PageCache:
     """Rendered pages by key, the least recently used dropped first (size 0: none kept)."""
 
@@ -141,10 +181,11 @@ class PageCache:
         # between another's lookup and its move to the end.
         self._lock = threading.Lock()
 
-    def page(self, key: tuple, render: Callable[[], str], seats: int) -> str:
-        """The page for `key` with this visitor's CSRF token and the seats left filled in."""
+    def page(self, key: tuple, render: Callable[[], str], seats: int, label: str = "") -> str:
+        """The page for `key` with this visitor's CSRF token and the seats left filled in
+        (`label`: how they read, when not only as a number)."""
         page = self.rendered(key, render, seats)
-        label = str(escape(seats_left_label(seats)))
+        label = str(escape(label or seats_left_label(seats)))
         return page.replace(TOKEN_HOLE, generate_csrf()).replace(SEATS_HOLE, label, 1)
 
     def rendered(self, key: tuple, render: Callable[[], str], seats: int | None = None) -> str:

@@ -265,7 +265,9 @@ def tour(live_server, page, visit: Callable[[str], None]) -> None:
     ) == [True, True, True]
     visit("signup-error")
     fill_signup(page, "Kim Lindberg", "kim@example.org", "Region Skåne")
-    page.get_by_label("På plats", exact=True).check()
+    # The hybrid seminar's "how will you take part", in the page's language.
+    on_site = "På plats" if page.locator("html").get_attribute("lang") == "sv" else "On site"
+    page.get_by_label(on_site, exact=True).check()
     submit_signup(page)
     assert_check_email_page(page, "kim@example.org")
     visit("check-email")

@@ -34,13 +34,22 @@ def _for_door_helper(entries: list[roster.Entry], search: str) -> list[roster.En
     ]
 
 
+def _door_mode(seminar) -> str:
+    """A hybrid seminar's door list shows those on site unless `?mode=online` asks."""
+    if not seminar.is_hybrid:
+        return ""
+    return "online" if request.args.get("mode") == "online" else "onsite"
+
+
 def _render_check_in(check_in: access.CheckIn, entries, *, single: bool = False):
+    mode = _door_mode(check_in.seminar)
     return render_template(
         "attendees/checkin.html",
         seminar=check_in.seminar,
         full_view=check_in.full,
         entries=entries,
-        counts=roster.counts(check_in.seminar),
+        mode=mode,
+        counts=roster.counts(check_in.seminar, mode),
         q=search_text(),
         single=single,
     )
@@ -57,10 +66,11 @@ def my_check_ins():
 def check_in(seminar_id: int):
     check_in = access.check_in_seminar(current_user, seminar_id)
     search = search_text()
+    mode = _door_mode(check_in.seminar)
     if check_in.full:
-        entries = roster.check_in_list(check_in.seminar, search)
+        entries = roster.check_in_list(check_in.seminar, search, mode)
     else:
-        entries = _for_door_helper(roster.check_in_list(check_in.seminar), search)
+        entries = _for_door_helper(roster.check_in_list(check_in.seminar, mode=mode), search)
     return _render_check_in(check_in, entries)
 
 

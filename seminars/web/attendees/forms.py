@@ -17,6 +17,16 @@ from seminars.web.public.forms import AttendeeDetailsForm
 MAX_PASTE_LENGTH = 200_000
 
 
+def _mode_field(label) -> RadioField:
+    """How the person takes part, asked only at a hybrid seminar (elsewhere left empty)."""
+    return RadioField(
+        label,
+        [Optional()],
+        choices=[("onsite", _l("On site")), ("online", _l("Online"))],
+        default="onsite",
+    )
+
+
 class PersonForm(AttendeeDetailsForm):
     """Name, organisation and answers, as the organiser corrects them."""
 
@@ -37,6 +47,7 @@ class NewPersonForm(PersonForm):
         render_kw={"autocomplete": "off", "type": "email", "inputmode": "email"},
     )
     exceed_capacity = BooleanField(_l("Add even though the seminar is full (exceeds capacity)"))
+    mode = _mode_field(_l("Takes part"))
 
     def attendee(self) -> Attendee:
         return Attendee(
@@ -78,6 +89,7 @@ class ImportForm(FlaskForm):
         ),
     )
     source = HiddenField(default="paste")
+    mode = _mode_field(_l("Everyone on the list takes part"))
 
 
 class MessageForm(FlaskForm):
@@ -91,6 +103,16 @@ class MessageForm(FlaskForm):
             ("everyone", _l("Everyone with a seat or on the waiting list")),
         ],
         default="confirmed",
+    )
+    mode = RadioField(
+        _l("Of them"),
+        [Optional()],
+        choices=[
+            ("", _l("Both on site and online")),
+            ("onsite", _l("Only those on site")),
+            ("online", _l("Only those online")),
+        ],
+        default="",
     )
     subject = StringField(
         _l("Subject"),

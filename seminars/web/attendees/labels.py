@@ -30,6 +30,7 @@ KIND_LABELS = {
     "confirmed": _l("Confirmation"),
     "waiting": _l("On the waiting list"),
     "promoted": _l("Seat from the waiting list"),
+    "mode_changed": _l("Changed how they take part"),
     "cancelled": _l("Cancellation"),
     "manage_link": _l("Link to the registration"),
     "answers_changed": _l("Changed details"),

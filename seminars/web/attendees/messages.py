@@ -39,7 +39,8 @@ def messages(seminar_id: int):
             return _send_message(seminar, form, recipient_counts)
         elif "edit" not in request.form:
             form.form_id.data = secrets.token_hex(16)
-            return _render_preview(seminar, form, recipient_counts[form.audience.data])
+            count = roster.recipient_count(seminar, form.audience.data, _mode(seminar, form))
+            return _render_preview(seminar, form, count)
     history = roster.message_history(seminar)
     progress = {message.id: message_progress(seminar.id, message.id) for message in history}
     template = "attendees/_message_history.html" if request.args.get("part") else None
@@ -57,6 +58,11 @@ def messages(seminar_id: int):
     )
 
 
+def _mode(seminar: Seminar, form: MessageForm) -> str:
+    """Only one mode's people, when the organiser of a hybrid seminar asks for that."""
+    return form.mode.data or "" if seminar.is_hybrid else ""
+
+
 def _sample_email(seminar: Seminar, form: MessageForm) -> tuple[str, str] | None:
     """(recipient's name, text of the email) as the worker would send it to the first
     recipient; their personal link is shown without its secret part."""
@@ -66,6 +72,7 @@ def _sample_email(seminar: Seminar, form: MessageForm) -> tuple[str, str] | None
         subject=form.subject.data,
         body=form.body.data,
         greeting=form.greeting.data,
+        mode=_mode(seminar, form),
     )
     if sample is None:
         return None
@@ -99,6 +106,7 @@ def _send_message(seminar: Seminar, form: MessageForm, recipient_counts: dict[st
             body=form.body.data,
             form_id=form.form_id.data,
             greeting=form.greeting.data,
+            mode=_mode(seminar, form),
         )
     except roster.AlreadySent:
         db.session.rollback()

@@ -21,6 +21,7 @@ from seminars.extensions import db
 from seminars.models import OutboxMessage, Registration, Seminar, Status
 from seminars.organising import importing, roster
 from seminars.organising.access import managed_seminar
+from seminars.signup.modes import MODES
 from seminars.web.attendees.forms import (
     CancelForm,
     ImportForm,
@@ -79,6 +80,12 @@ def search_text() -> str:
     return (request.values.get("q") or "").strip()[:MAX_SEARCH_LENGTH]
 
 
+def mode_filter(seminar: Seminar) -> str:
+    """The `?mode=` of a hybrid seminar's lists: "onsite", "online" or "" (everyone)."""
+    mode = request.args.get("mode", "")
+    return mode if seminar.is_hybrid and mode in MODES else ""
+
+
 def registration_or_404(seminar: Seminar, registration_id: int) -> Registration:
     registration = roster.registration_in(seminar, registration_id)
     if registration is None or registration.anonymised_at is not None:
@@ -98,19 +105,28 @@ def list_attendees(seminar_id: int):
     sort = sort if sort in roster.SORTS else "status"
     descending = request.args.get("order") == "desc"
     search = search_text()
+    mode = mode_filter(seminar)
     entries = roster.roster(
         seminar,
         search=search,
         statuses=roster.STATUS_FILTERS[status],
         sort=sort,
         descending=descending,
+        mode=mode,
     )
-    listing = {"status": status, "q": search, "sort": sort, "order": "desc" if descending else ""}
+    listing = {
+        "status": status,
+        "q": search,
+        "sort": sort,
+        "order": "desc" if descending else "",
+        "mode": mode,
+    }
     return render_template(
         "attendees/list.html",
         seminar=seminar,
         entries=entries,
         counts=roster.counts(seminar),
+        mode_counts={m: roster.counts(seminar, m) for m in MODES} if seminar.is_hybrid else {},
         listing=listing,
         listing_query=urlencode({k: v for k, v in listing.items() if v}),
         questions=[q for q in seminar.questions if not q.sensitive],
@@ -285,7 +301,11 @@ def add_person(seminar_id: int):
     problem = ""
     if form.validate_on_submit():
         outcome = roster.add_person(
-            seminar, form.attendee(), current_user, override_capacity=form.exceed_capacity.data
+            seminar,
+            form.attendee(),
+            current_user,
+            override_capacity=form.exceed_capacity.data,
+            mode=form.mode.data,
         )
         if outcome.kind == signup.Outcome.ALREADY_REGISTERED:
             existing = db.session.get(Registration, outcome.registration_id)
@@ -355,7 +375,7 @@ def import_attendees(seminar_id: int):
     parsed = importing.parse_csv(text) if source == "csv" else importing.parse_pasted(text)
 
     if "confirm" in request.form:
-        result = roster.import_people(seminar, parsed, current_user)
+        result = roster.import_people(seminar, parsed, current_user, mode=form.mode.data or "")
         db.session.commit()
         flash(
             ngettext(
@@ -374,8 +394,9 @@ def import_attendees(seminar_id: int):
     return render_template(
         "attendees/import_preview.html",
         seminar=seminar,
-        preview=roster.preview_import(seminar, parsed),
+        preview=roster.preview_import(seminar, parsed, form.mode.data or ""),
         text=text,
         source=source,
+        mode=form.mode.data or "",
         problems=PROBLEMS,
     )

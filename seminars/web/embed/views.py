@@ -103,7 +103,9 @@ def _render(seminar: Seminar, form: SignupForm | None = None, *, problem: str = 
 
 
 def _form_class(seminar: Seminar) -> type[SignupForm]:
-    return SignupForm.for_version(seminar.id, seminar.content_version, lambda: seminar.questions)
+    return SignupForm.for_version(
+        seminar.id, seminar.content_version, lambda: seminar.questions, hybrid=seminar.is_hybrid
+    )
 
 
 @bp.get("/seminars/<slug>")
@@ -135,6 +137,7 @@ def _sign_up(seminar: Seminar, form: SignupForm):
     answers with the same page."""
     seminar_id, version = seminar.id, seminar.content_version
     attendee = form.attendee(current_language())
+    mode = form.chosen_mode()
     db.session.rollback()  # end the read; the signup locks and re-checks the seminar
     with db.engine.begin() as connection:  # commits at the end of the block
         outcome = signup.sign_up(
@@ -143,6 +146,7 @@ def _sign_up(seminar: Seminar, form: SignupForm):
             connection=connection,
             content_version=version,
             place_in_line=False,  # the answer shows no place (the email does)
+            mode=mode,
         )
     if outcome.kind == signup.Outcome.CHANGED:
         return _refused(seminar_id, _("The seminar was changed just now. Check your answers."))

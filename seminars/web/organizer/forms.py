@@ -22,6 +22,7 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -39,7 +40,7 @@ from wtforms.validators import (
 from seminars import dates
 from seminars.accounts import organizers
 from seminars.extensions import db
-from seminars.models import Organization, Organizer, Seminar, utcnow
+from seminars.models import DetailsIn, Organization, Organizer, Seminar, SeminarMode, utcnow
 from seminars.organising.editor import SeminarDraft
 from seminars.slugs import SLUG_PATTERN
 from seminars.web.fields import (
@@ -181,6 +182,11 @@ def _organization_choices(organizer: Organizer, seminar: Seminar | None) -> tupl
     return [(o.id, o.name) for o in hosts], [(o.id, o.name) for o in everyone]
 
 
+def _web_address(form, field: Field) -> None:
+    if field.data and not re.match(r"https?://[^\s/]+\.[^\s]+$", field.data):
+        raise ValidationError(_l("Enter a whole web address, starting with https://"))
+
+
 class SeminarForm(FlaskForm):
     title = StringField(
         _l("Title"),
@@ -222,11 +228,37 @@ class SeminarForm(FlaskForm):
     venue_address = StringField(
         _l("Address"), [Optional(), Length(max=300), no_control_characters], filters=[one_line]
     )
+    mode = RadioField(
+        _l("How people take part"),
+        choices=[
+            (SeminarMode.ONSITE.value, _l("On site")),
+            (SeminarMode.ONLINE.value, _l("Online")),
+            (SeminarMode.HYBRID.value, _l("Hybrid: on site or online, each with its own seats")),
+        ],
+        default=SeminarMode.ONSITE.value,
+    )
+    online_link = StringField(
+        _l("Joining link"),
+        [Optional(), Length(max=500), no_control_characters, _web_address],
+        filters=[one_line],
+        description=_l("For example a Zoom or Teams link. Sent only to those taking part online."),
+    )
     online_info = TextAreaField(
         _l("Online participation"),
         [Optional(), Length(max=2000)],
         filters=[multi_line],
-        description=_l("Shown only to registered attendees, for example a video link."),
+        description=_l(
+            "Instructions for taking part online, sent with the joining link. At an on-site "
+            "seminar they go to everyone with a seat."
+        ),
+    )
+    online_details_in = RadioField(
+        _l("Send the joining link and instructions"),
+        choices=[
+            (DetailsIn.CONFIRMATION.value, _l("In the confirmation (and the reminders)")),
+            (DetailsIn.REMINDER.value, _l("Only in the reminders")),
+        ],
+        default=DetailsIn.CONFIRMATION.value,
     )
     capacity = IntegerField(
         _l("Seats"),
@@ -234,8 +266,18 @@ class SeminarForm(FlaskForm):
             InputRequired(_l("Enter the number of seats.")),
             NumberRange(min=1, max=100000, message=_l("Enter a number from 1 to 100000.")),
         ],
+        description=_l("At a hybrid seminar: the seats in the room."),
     )
     waitlist_enabled = BooleanField(_l("Waiting list when the seats are taken"))
+    online_capacity = IntegerField(
+        _l("Online seats"),
+        [
+            Optional(),
+            NumberRange(min=1, max=100000, message=_l("Enter a number from 1 to 100000.")),
+        ],
+        description=_l("Only at a hybrid seminar. Empty: no limit."),
+    )
+    online_waitlist_enabled = BooleanField(_l("Waiting list when the online seats are taken"))
     registration_opens_at = _local_time_field(
         _l("Registration opens"), required=False, description=_l("Empty: open from publishing.")
     )
@@ -288,6 +330,7 @@ class SeminarForm(FlaskForm):
         if seminar is None and not form.is_submitted():
             form.reminder_offsets.data = format_reminder_offsets([24 * 60, 60])
             form.waitlist_enabled.data = True
+            form.online_waitlist_enabled.data = True
             # The organisation they worked for last, not the alphabetically first.
             form.organization_id.data = organizers.last_used_organization_id(organizer)
         if not form.is_submitted():
@@ -309,8 +352,13 @@ class SeminarForm(FlaskForm):
             "venue_name": seminar.venue_name,
             "venue_address": seminar.venue_address,
             "online_info": seminar.online_info,
+            "mode": seminar.mode,
+            "online_link": seminar.online_link,
+            "online_details_in": seminar.online_details_in,
             "capacity": seminar.capacity,
             "waitlist_enabled": seminar.waitlist_enabled,
+            "online_capacity": seminar.online_capacity,
+            "online_waitlist_enabled": seminar.online_waitlist_enabled,
             "registration_opens_at": seminar.registration_opens_at
             and dates.to_local_naive(seminar.registration_opens_at),
             "registration_closes_at": seminar.registration_closes_at
@@ -440,8 +488,13 @@ class SeminarForm(FlaskForm):
             venue_name=self.venue_name.data,
             venue_address=self.venue_address.data,
             online_info=self.online_info.data,
+            mode=SeminarMode(self.mode.data or SeminarMode.ONSITE),
+            online_link=self.online_link.data or "",
+            online_details_in=DetailsIn(self.online_details_in.data or DetailsIn.CONFIRMATION),
             capacity=self.capacity.data,
             waitlist_enabled=self.waitlist_enabled.data,
+            online_capacity=self.online_capacity.data,
+            online_waitlist_enabled=self.online_waitlist_enabled.data,
             registration_opens_at=_utc_or_none(self.registration_opens_at),
             registration_closes_at=_utc_or_none(self.registration_closes_at),
             contact_name=self.contact_name.data,

@@ -79,7 +79,27 @@ def _editor_helpers(form: SeminarForm, seminar: Seminar | None):
 def _show_editor_error(form: SeminarForm, error: editor.EditorError | SlugTaken) -> str:
     """Put the refusal next to its field; returns a problem for the whole form, if any."""
     db.session.rollback()
-    if isinstance(error, editor.CapacityBelowConfirmed):
+    if isinstance(error, editor.CapacityBelowConfirmed) and error.online:
+        form.online_capacity.errors.append(
+            ngettext(
+                "%(num)d person already has an online seat. Cancel registrations or move "
+                "people on site first to go below that.",
+                "%(num)d people already have an online seat. Cancel registrations or move "
+                "people on site first to go below that.",
+                error.confirmed,
+            )
+        )
+    elif isinstance(error, editor.ModeHasOnlineAttendees):
+        form.mode.errors.append(
+            ngettext(
+                "%(num)d person is registered to take part online. Keep the seminar hybrid "
+                "until they have moved on site or cancelled.",
+                "%(num)d people are registered to take part online. Keep the seminar hybrid "
+                "until they have moved on site or cancelled.",
+                error.count,
+            )
+        )
+    elif isinstance(error, editor.CapacityBelowConfirmed):
         form.capacity.errors.append(
             ngettext(
                 "%(num)d person already has a confirmed seat. Cancel registrations first to "

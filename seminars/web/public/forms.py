@@ -93,6 +93,14 @@ def _question_field(question: Question | AskedQuestion) -> Field:
     )
 
 
+def _mode_field() -> RadioField:
+    return RadioField(
+        _l("How will you take part?"),
+        [InputRequired(_l("Choose on site or online."))],
+        choices=[("onsite", _l("On site")), ("online", _l("Online"))],
+    )
+
+
 class AttendeeDetailsForm(FlaskForm):
     """Name, organisation and the seminar's own questions; shared by signup and edit."""
 
@@ -154,18 +162,23 @@ class AttendeeDetailsForm(FlaskForm):
         seminar_id: int,
         content_version: int,
         load: Callable[[], list[Question] | list[AskedQuestion]],
+        *,
+        hybrid: bool = False,
     ):
         """The form class of a seminar's questions at `content_version` (see pagecache.py),
         built once per worker: a public signup need not read or rebuild its questions.
-        `load` is called only when this worker has no such class yet."""
+        `load` is called only when this worker has no such class yet. `hybrid`: the form
+        asks how the person takes part (DESIGN: the field `mode`)."""
         classes, lock = current_app.extensions.setdefault(
             "seminars.form_classes", (LRUCache(maxsize=MAX_FORM_CLASSES), threading.Lock())
         )
-        key = (cls, seminar_id, content_version)
+        key = (cls, seminar_id, content_version, hybrid)
         with lock:
             form_class = classes.get(key)
         if form_class is None:
             form_class = cls._with_questions([AskedQuestion.of(q) for q in load()])
+            if hybrid:
+                form_class = type(cls.__name__, (form_class,), {"mode": _mode_field()})
             with lock:
                 classes[key] = form_class
         return form_class
@@ -224,6 +237,10 @@ class SignupForm(AttendeeDetailsForm):
     website = StringField(
         _l("Leave this empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
     )
+
+    def chosen_mode(self) -> str | None:
+        """On site or online, when the seminar is hybrid and the form asks."""
+        return self.mode.data if "mode" in self else None
 
     def attendee(self, language: str) -> Attendee:
         return Attendee(

@@ -28,6 +28,7 @@ from seminars.models import (
     Question,
     Registration,
     Seminar,
+    SeminarMode,
     SeminarStatus,
     Status,
     registration_phase,
@@ -35,6 +36,7 @@ from seminars.models import (
     utcnow,
 )
 from seminars.organising import audit
+from seminars.signup import modes
 from seminars.web import pagecache
 from seminars.web.fields import ConfirmForm
 from seminars.web.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
@@ -105,7 +107,9 @@ def _seminar_page(seminar_id: int, form: SignupForm | None = None, *, problem: s
         now = utcnow()
         registration_open = seminar.registration_open_at(now)
         if form is None and registration_open:
-            form = _signup_form(seminar.id, seminar.content_version, lambda: seminar.questions)
+            form = _signup_form(
+                seminar.id, seminar.content_version, lambda: seminar.questions, seminar.is_hybrid
+            )
         return render_template(
             "public/seminar.html",
             seminar=seminar,
@@ -117,9 +121,9 @@ def _seminar_page(seminar_id: int, form: SignupForm | None = None, *, problem: s
 
 
 def _signup_form(
-    seminar_id: int, content_version: int, questions: Callable[[], list]
+    seminar_id: int, content_version: int, questions: Callable[[], list], hybrid: bool = False
 ) -> SignupForm:
-    return SignupForm.for_version(seminar_id, content_version, questions)()
+    return SignupForm.for_version(seminar_id, content_version, questions, hybrid=hybrid)()
 
 
 def _asked_questions(seminar_id: int) -> list[AskedQuestion]:
@@ -147,8 +151,12 @@ def seminar(slug: str):
     state = _page_state_or_404(slug)
     phase = registration_phase(state, utcnow())
     seats = seats_left(state)
-    key = (state.id, state.content_version, state.status, phase, seats == 0, current_language())
-    return pagecache.seminar_pages().page(key, lambda: _seminar_page(state.id), seats)
+    full = pagecache.full_modes(state)
+    key = (state.id, state.content_version, state.status, phase, full, current_language())
+    label = pagecache.seats_label(state)
+    # The offer is sold out only when every mode is (web/sharing.py).
+    seats = seats if all(full[1:]) else max(seats, 1)
+    return pagecache.seminar_pages().page(key, lambda: _seminar_page(state.id), seats, label)
 
 
 # A form checked against a page state this process reused, and refused, is checked again:
@@ -157,6 +165,10 @@ _CHANGED = signup.SignupOutcome(signup.Outcome.CHANGED)
 # What a bot that filled in the honeypot is told: what an accepted signup is told.
 _PRETENDED = signup.SignupOutcome(signup.Outcome.ALREADY_REGISTERED)
 
+MODE_FULL = _l(
+    "This way of taking part is fully booked. Choose the other one. If you have signed up "
+    "already, your registration stands: the link to it is in the email you got then."
+)
 # Where the address goes in a cached "check your email" page. NUL never occurs in text.
 ADDRESS_HOLE = "\x00address\x00"
 PROBLEMS = {
@@ -190,7 +202,8 @@ def _check_and_sign_up(state, *, fresh: bool) -> tuple[SignupForm, signup.Signup
     """Check the form against the page at `state` and sign up; None: the form is refused.
     Only the signup writes, so it holds SQLite's write lock (or the seminar's row lock) for
     the signup alone."""
-    form = _signup_form(state.id, state.content_version, lambda: _asked_questions(state.id))
+    hybrid = state.mode == SeminarMode.HYBRID
+    form = _signup_form(state.id, state.content_version, lambda: _asked_questions(state.id), hybrid)
     if form.website.data:
         return form, _PRETENDED  # the honeypot was filled in: nothing is stored
     if not form.validate_on_submit():
@@ -205,6 +218,7 @@ def _check_and_sign_up(state, *, fresh: bool) -> tuple[SignupForm, signup.Signup
             connection=connection,
             content_version=state.content_version,
             place_in_line=False,  # the answer shows no place (the email does)
+            mode=form.chosen_mode(),
         )
     return form, outcome
 
@@ -217,7 +231,10 @@ def _answer(state, form: SignupForm, outcome: signup.SignupOutcome | None):
         return _seminar_page(state.id, form), 422
     if outcome.accepted:
         return check_email_page(state, form.email.data)
-    return _seminar_page(state.id, form, problem=str(PROBLEMS[outcome.kind])), 409
+    problem = PROBLEMS[outcome.kind]
+    if outcome.kind == signup.Outcome.FULL and state.mode == SeminarMode.HYBRID:
+        problem = MODE_FULL
+    return _seminar_page(state.id, form, problem=str(problem)), 409
 
 
 def check_email_page(state, email: str) -> str:
@@ -288,6 +305,8 @@ def _render_manage(registration: Registration, token: str, form=None, *, status=
             position=position,
             waiting_total=total,
             can_change=registration.status != Status.CANCELLED and seminar.ends_at > utcnow(),
+            online_details=modes.online_details_for(seminar, registration),
+            venue_shown=modes.venue_for(seminar, registration),
             **extra,
         ),
         status,
@@ -302,6 +321,7 @@ def manage(token: str):
         token,
         saved=request.args.get("saved") == "1",
         email_saved=request.args.get("email_saved") == "1",
+        switched=SWITCHED.get(request.args.get("switched", ""), ""),
     )
 
 
@@ -350,6 +370,28 @@ def change_email(token: str):
             db.session.commit()
             return redirect(url_for("public.manage", token=token, email_saved=1), 303)
     return _render_manage(registration, token, status=422, email_form=form)
+
+
+SWITCHED = {
+    signup.Switch.SWITCHED: _l("Done: you have changed how you take part. We have emailed you."),
+    signup.Switch.WAITING: _l(
+        "You are in line for a seat there, and keep your seat until one is free. When it "
+        "is, you are moved by yourself and we email you."
+    ),
+    signup.Switch.STAYED: _l("You are no longer in line to change, and keep your seat."),
+    signup.Switch.FULL: _l("There is no free seat there, and no waiting list to join."),
+}
+
+
+@bp.post("/r/<token>/mode")
+def switch_mode(token: str):
+    """On site or online instead (a hybrid seminar), from the attendee's own page."""
+    registration = registration_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        return _render_manage(registration, token, status=400)
+    outcome = signup.switch_mode(registration, request.form.get("mode", ""))
+    db.session.commit()
+    return redirect(url_for("public.manage", token=token, switched=outcome.value), 303)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """organization branding: a logo and an accent colour for its pages and emails
 
-Revision ID: 0009_branding
-Revises: 0005
+Revision ID: 0007_branding
+Revises: 0006_modes
 Create Date: 2026-11-30 09:40:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-30 09:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_branding"
-down_revision = "0005"
+revision = "0007_branding"
+down_revision = "0006_modes"
 branch_labels = None
 depends_on = None
 
