@@ -37,6 +37,7 @@ from seminars.models.seminars import (
     seats_left,
     seminar_cohosts,
 )
+from seminars.models.sessions import ChoiceState, SeminarSession, SessionChoice, SessionGroup
 from seminars.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "STATUS_FILTERS",
     "AccountEvent",
     "AuditEvent",
+    "ChoiceState",
     "Invite",
     "LoginSession",
     "Passkey",
@@ -64,6 +66,9 @@ __all__ = [
     "QuestionKind",
     "Registration",
     "Seminar",
+    "SeminarSession",
+    "SessionChoice",
+    "SessionGroup",
     "SeminarStatus",
     "Speaker",
     "Status",

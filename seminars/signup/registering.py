@@ -7,7 +7,7 @@ together or not at all.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +18,7 @@ from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import SeminarStatus, Status, registration_phase, utcnow
 from seminars.signup import seats, statements, tokens
+from seminars.signup import sessions as session_seats
 from seminars.text import email_key
 
 
@@ -37,6 +38,7 @@ class Outcome(enum.StrEnum):
     FULL = "full"  # no seat and no waiting list
     CLOSED = "closed"  # cancelled, or outside the registration window
     CHANGED = "changed"  # the seminar's page changed since the signup was checked against it
+    SESSION_FULL = "session_full"  # a chosen session is full and has no waiting list
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class SignupOutcome:
     token: str | None = None
     # Place on the waiting list, counting from 1.
     position: int | None = None
+    # Group id → "seated" or "waiting", for the sessions chosen.
+    session_states: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def registered(self) -> bool:
@@ -71,6 +75,7 @@ def sign_up(
     by_organizer: bool = False,
     override_capacity: bool = False,
     place_in_line: bool = True,
+    sessions: Mapping[int, int] | None = None,
 ) -> SignupOutcome:
     """What happens when someone signs up: a seat, a place in line, or why not.
 
@@ -91,6 +96,10 @@ def sign_up(
 
     `place_in_line`: count a waiting signup's place in line. That counts everyone in line,
     under the seminar's lock, so a caller whose answer shows no place leaves it out.
+
+    `sessions`: the parallel sessions chosen, group id → session id (signup/sessions.py): a
+    seat in each that has one (for a seated signup), else a place in its line; SESSION_FULL
+    when one is full without a waiting list, CHANGED when one is not this seminar's.
     """
     now = now or utcnow()
     key = email_key(attendee.email)
@@ -109,6 +118,14 @@ def sign_up(
             # Decided before the address is looked at: whoever is registered, a full
             # seminar answers alike (DESIGN guarantee 5).
             return SignupOutcome(Outcome.FULL)
+        if sessions:
+            problem = session_seats.check_choices(
+                connection, seminar_id, sessions, may_wait=by_organizer
+            )
+            if problem is not None:
+                return SignupOutcome(
+                    Outcome.CHANGED if problem == "unknown" else Outcome.SESSION_FULL
+                )
         if locked.existing_id is not None:
             return _already_registered(connection, locked.existing_id, now, by_organizer)
 
@@ -141,9 +158,19 @@ def sign_up(
                 "added_by_organizer": by_organizer,
             },
         ).one()
+        session_states = {}
+        if sessions:
+            session_states = session_seats.take_choices(
+                connection,
+                registration.id,
+                sessions,
+                seated=status == Status.CONFIRMED,
+                override_capacity=override_capacity,
+                now=now,
+            )
         if status == Status.CONFIRMED:
             outbox.queue_for_registration("confirmed", registration, connection=connection)
-            return SignupOutcome(Outcome.SEATED, registration.id, token)
+            return SignupOutcome(Outcome.SEATED, registration.id, token, None, session_states)
         outbox.queue_for_registration("waiting", registration, connection=connection)
         place = {"seminar": seminar_id, "registration": registration.id}
         position = (
@@ -151,7 +178,7 @@ def sign_up(
             if place_in_line
             else None
         )
-        return SignupOutcome(Outcome.WAITING, registration.id, token, position)
+        return SignupOutcome(Outcome.WAITING, registration.id, token, position, session_states)
 
 
 def _closed(locked: Row, now: datetime, *, by_organizer: bool) -> bool:

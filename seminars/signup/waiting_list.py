@@ -15,6 +15,7 @@ from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import Registration, Seminar, Status, utcnow
 from seminars.signup import seats, statements
+from seminars.signup import sessions as session_seats
 
 
 class SeminarFull(Exception):
@@ -78,3 +79,9 @@ def _confirm(registration: Registration, now: datetime) -> None:
     registration.updated_at = now
     db.session.flush()
     outbox.queue_for_registration("promoted", registration)
+    # A seat at the seminar: now the sessions chosen seat them where there is room (their
+    # "promoted" mail lists them).
+    connection = db.session.connection()
+    waited_for = session_seats.waiting_sessions(connection, registration.id)
+    if waited_for:
+        session_seats.fill(connection, waited_for, now=now, quiet_for=frozenset({registration.id}))
