@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from seminars.database import READ_ONLY
 from seminars.dates import to_local_naive
+from seminars.exports.sessions import session_columns
 from seminars.models import STATUS_FILTERS, Question, QuestionKind, Registration, Seminar, Status
 from seminars.text import swedish_sort_key, without_control_characters
 
@@ -176,8 +177,10 @@ def registrations_table(
     """
     columns = [AnswerColumn.of(question) for question in seminar.questions]
     statuses = {status: translate(label) for status, label in STATUS_LABELS.items()}
+    slots = session_columns(session, seminar.id, translate)
     statement = (
         select(
+            Registration.id,
             Registration.name,
             Registration.email,
             Registration.organization,
@@ -194,9 +197,16 @@ def registrations_table(
     )
 
     def rows() -> Iterator[tuple]:
-        for name, email, organization, status, created, checked_in, answers in _read(
-            session, statement
-        ):
+        for (
+            registration_id,
+            name,
+            email,
+            organization,
+            status,
+            created,
+            checked_in,
+            answers,
+        ) in _read(session, statement):
             yield (
                 name,
                 email,
@@ -205,10 +215,11 @@ def registrations_table(
                 to_local_naive(created) if created else None,
                 to_local_naive(checked_in) if checked_in else None,
                 *(column.text(answers, translate) for column in columns),
+                *slots.cells(registration_id),
             )
 
     headings = [translate(heading) for heading in HEADINGS]
-    headings += [column.heading for column in columns]
+    headings += [column.heading for column in columns] + slots.headings
     return Table(title=seminar.title, headings=headings, rows=rows())
 
 
@@ -382,6 +393,7 @@ class ListedAttendee:
     name: str
     organization: str
     status: Status
+    session: str = ""  # the sessions chosen, for the badge and the list
 
 
 def listed_attendees(
@@ -389,18 +401,26 @@ def listed_attendees(
     seminar: Seminar,
     status_filter: str = DEFAULT_STATUS_FILTER,
     sort: str = DEFAULT_SORT,
+    *,
+    in_session: int | None = None,
+    translate: Translate = _same,
 ) -> list[ListedAttendee]:
-    """The registrations for the printed list and badges, sorted by surname or organisation.
+    """The registrations for the printed list and badges, sorted by surname or organisation;
+    `in_session`: only those seated or waiting in that session (a list per session).
 
     Read whole (not streamed): a printed page holds what a person can read, a few hundred.
     """
-    statement = select(Registration.name, Registration.organization, Registration.status).where(
+    slots = session_columns(session, seminar.id, translate)
+    statement = select(
+        Registration.id, Registration.name, Registration.organization, Registration.status
+    ).where(
         Registration.seminar_id == seminar.id,
         Registration.status.in_(STATUS_FILTERS[status_filter]),
     )
     listed = [
-        ListedAttendee(name=clean(name), organization=clean(organization), status=status)
-        for name, organization, status in _read(session, statement)
+        ListedAttendee(clean(name), clean(organization), status, slots.badge_text(rid))
+        for rid, name, organization, status in _read(session, statement)
+        if in_session is None or in_session in slots.sessions_of.get(rid, ())
     ]
 
     def by_surname(attendee: ListedAttendee) -> tuple[str, str]:

@@ -37,6 +37,7 @@ from seminars.models import (
 )
 from seminars.organising import audit
 from seminars.organising.importing import ParsedImport, Person, Unreadable
+from seminars.organising.sessions import seated_in
 from seminars.text import email_key, swedish_sort_key
 
 
@@ -173,12 +174,18 @@ def add_person(
     organizer: Organizer,
     *,
     override_capacity: bool = False,
+    sessions: dict[int, int] | None = None,
 ) -> signup.SignupOutcome:
     """Add someone who asked by email: a seat if one is free (or the organiser overrides the
-    capacity), else the waiting list. Someone already registered is not mailed: the
-    organiser sees the registration instead. Recorded in the audit log when added."""
+    capacity), else the waiting list; the same in each session chosen. Someone already
+    registered is not mailed: the organiser sees the registration instead. Recorded in the
+    audit log when added."""
     outcome = signup.sign_up(
-        seminar.id, attendee, by_organizer=True, override_capacity=override_capacity
+        seminar.id,
+        attendee,
+        by_organizer=True,
+        override_capacity=override_capacity,
+        sessions=sessions,
     )
     if outcome.registered:
         registration = db.session.get(Registration, outcome.registration_id)
@@ -311,10 +318,16 @@ class ImportResult:
 
 
 def import_people(
-    seminar: Seminar, parsed: ParsedImport, organizer: Organizer, *, language: str = "sv"
+    seminar: Seminar,
+    parsed: ParsedImport,
+    organizer: Organizer,
+    *,
+    language: str = "sv",
+    sessions: dict[int, int] | None = None,
 ) -> ImportResult:
-    """Add everyone new, in the order written, through the same rules as a signup; each gets
-    their confirmation or waiting-list mail. People already registered get no mail."""
+    """Add everyone new, in the order written, through the same rules as a signup (in the
+    `sessions` chosen for them all); each gets their confirmation or waiting-list mail.
+    People already registered get no mail."""
     outcomes = Counter(
         signup.sign_up(
             seminar.id,
@@ -325,6 +338,7 @@ def import_people(
                 language=language,
             ),
             by_organizer=True,
+            sessions=sessions,
         ).kind
         for person in parsed.people
     )
@@ -407,6 +421,9 @@ def _audience_filter(audience: str):
         return [Registration.status == Status.CONFIRMED, Registration.checked_in_at.is_not(None)]
     if audience == "everyone":
         return [Registration.status.in_([Status.CONFIRMED, Status.WAITING])]
+    session_id = audience.removeprefix("session-")
+    if session_id.isdigit():  # everyone with a seat in one parallel session
+        return [Registration.status == Status.CONFIRMED, seated_in(int(session_id))]
     raise ValueError(audience)
 
 

@@ -23,6 +23,7 @@ from seminars.mail import queue as outbox
 from seminars.models import (
     ChoiceState,
     Registration,
+    Seminar,
     SeminarSession,
     SessionChoice,
     SessionGroup,
@@ -53,10 +54,14 @@ CHOSEN_SESSIONS = (
         _session.id.in_(bindparam("sessions", expanding=True)),
     )
 )
+# Taking or freeing a seat says whether the session became full or had room again: the
+# public page shows "full", so then its version is raised (see content_versions.py).
+_AFTER = (_session.group_id, _session.seats_taken, _session.capacity)
 _TAKE = (
     update(SeminarSession.__table__)
     .where(_session.id == bindparam("session"))
     .values(seats_taken=_session.seats_taken + 1)
+    .returning(*_AFTER)
 )
 # The capacity rule itself: a seat is taken only while one is free (or it is unlimited).
 TAKE_FREE_SESSION_SEAT = _TAKE.where(
@@ -66,6 +71,15 @@ FREE_SESSION_SEAT = (
     update(SeminarSession.__table__)
     .where(_session.id == bindparam("session"))
     .values(seats_taken=_session.seats_taken - 1)
+    .returning(*_AFTER)
+)
+RAISE_CONTENT_VERSION = (
+    update(Seminar.__table__)
+    .where(
+        Seminar.__table__.c.id
+        == select(_group.seminar_id).where(_group.id == bindparam("group")).scalar_subquery()
+    )
+    .values(content_version=Seminar.__table__.c.content_version + 1)
 )
 INSERT_CHOICE = insert(_choice)
 # The first confirmed registration in a session's line (wishes to move included).
@@ -171,11 +185,18 @@ def _choice_row(
 
 def _take_seat(connection: Connection, session_id: int, *, override_capacity: bool = False) -> bool:
     statement = _TAKE if override_capacity else TAKE_FREE_SESSION_SEAT
-    return connection.execute(statement, {"session": session_id}).rowcount == 1
+    after = connection.execute(statement, {"session": session_id}).first()
+    if after is None:
+        return False
+    if after.capacity is not None and after.seats_taken == after.capacity:
+        connection.execute(RAISE_CONTENT_VERSION, {"group": after.group_id})
+    return True
 
 
 def _free_seat(connection: Connection, session_id: int) -> None:
-    connection.execute(FREE_SESSION_SEAT, {"session": session_id})
+    after = connection.execute(FREE_SESSION_SEAT, {"session": session_id}).one()
+    if after.capacity is not None and after.seats_taken == after.capacity - 1:
+        connection.execute(RAISE_CONTENT_VERSION, {"group": after.group_id})
 
 
 def release(connection: Connection, registration_id: int) -> list[int]:
@@ -416,3 +437,15 @@ def groups_of(seminar_id: int) -> list[SessionGroup]:
             .order_by(SessionGroup.position, SessionGroup.id)
         )
     )
+
+
+def page_changed(connection: Connection, seminar_id: int) -> None:
+    """The seminar's sessions changed: its public page (and signup form) is rendered anew."""
+    connection.execute(
+        update(Seminar.__table__)
+        .where(Seminar.__table__.c.id == seminar_id)
+        .values(content_version=Seminar.__table__.c.content_version + 1)
+    )
+    seminar = db.session.identity_map.get(db.session.identity_key(Seminar, seminar_id))
+    if seminar is not None:
+        db.session.expire(seminar, ["content_version"])

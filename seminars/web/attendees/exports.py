@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from seminars.exports import lists as exports
 from seminars.extensions import db
 from seminars.models import Registration, Seminar
-from seminars.organising import audit
+from seminars.organising import audit, sessions
 from seminars.organising.access import managed_seminar
 
 bp = Blueprint("exports", __name__, url_prefix="/organizer/seminars/<int:seminar_id>/exports")
@@ -102,6 +102,7 @@ def index(seminar_id: int):
     return render_template(
         "exports/index.html",
         seminar=seminar,
+        session_groups=sessions.session_seats.groups_of(seminar.id),
         status_filter=status_filter,
         counts=counts,
         per_page_options=exports.BADGES_PER_PAGE,
@@ -148,12 +149,18 @@ def attendee_list(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     status_filter = _status_filter()
     sort = _choice("sort", exports.SORT_ORDERS, exports.DEFAULT_SORT)
-    _log(seminar, "list", status=status_filter, sort=sort)
-    listed = exports.listed_attendees(db.session, seminar, status_filter, sort)
+    in_session = sessions.session_of(seminar.id, request.args.get("session"))
+    session_id = in_session.id if in_session else None
+    _log(seminar, "list", status=status_filter, sort=sort, session=session_id)
+    listed = exports.listed_attendees(
+        db.session, seminar, status_filter, sort, in_session=session_id, translate=_
+    )
     return render_template(
         "exports/attendee_list.html",
         seminar=seminar,
         attendees=listed,
+        in_session=in_session,
+        with_sessions=any(attendee.session for attendee in listed),
         status_filter=status_filter,
         sort=sort,
         status_labels={status: _(label) for status, label in exports.STATUS_LABELS.items()},
@@ -166,7 +173,7 @@ def badges(seminar_id: int):
     status_filter = _status_filter()
     per_page = int(_choice("per_page", [str(n) for n in exports.BADGES_PER_PAGE], "8"))
     _log(seminar, "badges", status=status_filter, per_page=per_page)
-    listed = exports.listed_attendees(db.session, seminar, status_filter)
+    listed = exports.listed_attendees(db.session, seminar, status_filter, translate=_)
     return render_template(
         "exports/badges.html",
         seminar=seminar,

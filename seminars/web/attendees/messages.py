@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -14,7 +14,7 @@ from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.mail import render
 from seminars.models import OutboxMessage, OutboxStatus, Registration, Seminar
-from seminars.organising import roster
+from seminars.organising import roster, sessions
 from seminars.organising.access import managed_seminar
 from seminars.organising.dashboard import message_progress
 from seminars.web.attendees.forms import MessageForm
@@ -31,6 +31,7 @@ def messages(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     form = MessageForm()
     recipient_counts = roster.recipient_counts(seminar)
+    _add_session_audiences(seminar, form, recipient_counts)
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -55,6 +56,17 @@ def messages(seminar_id: int):
         ),
         status,
     )
+
+
+def _add_session_audiences(seminar: Seminar, form: MessageForm, recipient_counts: dict) -> None:
+    """Everyone with a seat in one parallel session, as more choices of the form."""
+    labels = {}
+    for audience, session, seated in sessions.message_audiences(seminar.id):
+        title = f"{session.group.title}: {session.title}"
+        labels[audience] = _("Everyone with a seat in %(session)s", session=title)
+        recipient_counts[audience] = seated
+    form.audience.choices = [*form.audience.choices, *labels.items()]
+    g.session_audience_labels = labels
 
 
 def _sample_email(seminar: Seminar, form: MessageForm) -> tuple[str, str] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from seminars import dates, signup
 from seminars.extensions import db
 from seminars.models import OutboxMessage, Registration, Seminar, Status
-from seminars.organising import importing, roster
+from seminars.organising import importing, roster, sessions
 from seminars.organising.access import managed_seminar
 from seminars.web.attendees.forms import (
     CancelForm,
@@ -70,7 +70,7 @@ def formatting() -> dict:
         "fmt_stamp": lambda moment: dates.local(moment).strftime(pattern) if moment else "",
         "status_labels": STATUS_LABELS,
         "kind_labels": KIND_LABELS,
-        "audience_labels": AUDIENCE_LABELS,
+        "audience_labels": {**AUDIENCE_LABELS, **g.get("session_audience_labels", {})},
     }
 
 
@@ -104,11 +104,24 @@ def list_attendees(seminar_id: int):
         sort=sort,
         descending=descending,
     )
-    listing = {"status": status, "q": search, "sort": sort, "order": "desc" if descending else ""}
+    chosen = sessions.choices_by_registration(seminar.id)
+    in_session = sessions.session_of(seminar.id, request.args.get("session"))
+    if in_session is not None:
+        held = sessions.in_session(chosen, in_session.id)
+        entries = [entry for entry in entries if entry.registration.id in held]
+    listing = {
+        "status": status,
+        "q": search,
+        "sort": sort,
+        "order": "desc" if descending else "",
+        "session": str(in_session.id) if in_session else "",
+    }
     return render_template(
         "attendees/list.html",
         seminar=seminar,
         entries=entries,
+        session_groups=sessions.session_seats.groups_of(seminar.id),
+        chosen=chosen,
         counts=roster.counts(seminar),
         listing=listing,
         listing_query=urlencode({k: v for k, v in listing.items() if v}),
@@ -246,13 +259,19 @@ def add_person(seminar_id: int):
     problem = ""
     if form.validate_on_submit():
         outcome = roster.add_person(
-            seminar, form.attendee(), current_user, override_capacity=form.exceed_capacity.data
+            seminar,
+            form.attendee(),
+            current_user,
+            override_capacity=form.exceed_capacity.data,
+            sessions=form.session_choices(),
         )
         if outcome.kind == signup.Outcome.ALREADY_REGISTERED:
             existing = db.session.get(Registration, outcome.registration_id)
             form.email.errors.append(_("This address is already registered for the seminar."))
         elif outcome.kind == signup.Outcome.CLOSED:
             problem = _("The seminar is cancelled, so nobody can be added.")
+        elif outcome.kind == signup.Outcome.CHANGED:
+            problem = _("The sessions were changed just now. Check the choice and add again.")
         else:
             db.session.commit()
             registration = db.session.get(Registration, outcome.registration_id)
@@ -316,7 +335,8 @@ def import_attendees(seminar_id: int):
     parsed = importing.parse_csv(text) if source == "csv" else importing.parse_pasted(text)
 
     if "confirm" in request.form:
-        result = roster.import_people(seminar, parsed, current_user)
+        chosen = sessions.chosen_in_form(seminar.id, request.form)
+        result = roster.import_people(seminar, parsed, current_user, sessions=chosen)
         db.session.commit()
         flash(
             ngettext(
@@ -336,6 +356,7 @@ def import_attendees(seminar_id: int):
         "attendees/import_preview.html",
         seminar=seminar,
         preview=roster.preview_import(seminar, parsed),
+        session_groups=sessions.session_seats.groups_of(seminar.id),
         text=text,
         source=source,
         problems=PROBLEMS,

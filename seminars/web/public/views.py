@@ -164,6 +164,9 @@ PROBLEMS = {
         "stands: the link to it is in the email you got then."
     ),
     signup.Outcome.CLOSED: _l("Registration for this seminar is closed."),
+    signup.Outcome.SESSION_FULL: _l(
+        "A session you chose became full just now and has no waiting list. Choose another."
+    ),
     # Changed again while this person's form was checked once more.
     signup.Outcome.CHANGED: _l(
         "The seminar was changed just now. Check your answers and send them again."
@@ -204,6 +207,7 @@ def _check_and_sign_up(state, *, fresh: bool) -> tuple[SignupForm, signup.Signup
             connection=connection,
             content_version=state.content_version,
             place_in_line=False,  # the answer shows no place (the email does)
+            sessions=form.session_choices(),
         )
     return form, outcome
 
@@ -286,10 +290,18 @@ def _render_manage(registration: Registration, token: str, form=None, *, status=
             position=position,
             waiting_total=total,
             can_change=registration.status != Status.CANCELLED and seminar.ends_at > utcnow(),
+            session_slots=_session_slots(registration),
+            session_result=request.args.get("session", ""),
             **extra,
         ),
         status,
     )
+
+
+def _session_slots(registration: Registration) -> list:
+    from seminars.web.public.my_sessions import slots_of  # its routes import this module
+
+    return slots_of(registration) if registration.status != Status.CANCELLED else []
 
 
 @bp.get("/r/<token>")
