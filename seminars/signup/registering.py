@@ -107,25 +107,22 @@ def sign_up(
         locked = connection.execute(
             statements.LOCK_FOR_SIGNUP, {"seminar": seminar_id, "email_key": key}
         ).one()
-        if content_version is not None and locked.content_version != content_version:
-            return SignupOutcome(Outcome.CHANGED)
-        if _closed(locked, now, by_organizer=by_organizer):
-            return SignupOutcome(Outcome.CLOSED)
         # Under the lock the count is current: when no seat is left, there is nothing to try.
         seat_left = override_capacity or locked.seats_taken < locked.capacity
         may_wait = locked.waitlist_enabled or by_organizer
-        if not (seat_left or may_wait):
-            # Decided before the address is looked at: whoever is registered, a full
-            # seminar answers alike (DESIGN guarantee 5).
-            return SignupOutcome(Outcome.FULL)
-        if sessions:
-            problem = session_seats.check_choices(
-                connection, seminar_id, sessions, may_wait=by_organizer
-            )
-            if problem is not None:
-                return SignupOutcome(
-                    Outcome.CHANGED if problem == "unknown" else Outcome.SESSION_FULL
-                )
+        refusal = _refusal(
+            connection,
+            seminar_id,
+            locked,
+            now,
+            content_version=content_version,
+            by_organizer=by_organizer,
+            seat_left=seat_left,
+            may_wait=may_wait,
+            sessions=sessions,
+        )
+        if refusal is not None:
+            return refusal
         if locked.existing_id is not None:
             return _already_registered(connection, locked.existing_id, now, by_organizer)
 
@@ -158,16 +155,14 @@ def sign_up(
                 "added_by_organizer": by_organizer,
             },
         ).one()
-        session_states = {}
-        if sessions:
-            session_states = session_seats.take_choices(
-                connection,
-                registration.id,
-                sessions,
-                seated=status == Status.CONFIRMED,
-                override_capacity=override_capacity,
-                now=now,
-            )
+        session_states = session_seats.take_choices(
+            connection,
+            registration.id,
+            sessions or {},
+            seated=status == Status.CONFIRMED,
+            override_capacity=override_capacity,
+            now=now,
+        )
         if status == Status.CONFIRMED:
             outbox.queue_for_registration("confirmed", registration, connection=connection)
             return SignupOutcome(Outcome.SEATED, registration.id, token, None, session_states)
@@ -179,6 +174,35 @@ def sign_up(
             else None
         )
         return SignupOutcome(Outcome.WAITING, registration.id, token, position, session_states)
+
+
+def _refusal(
+    connection: Connection,
+    seminar_id: int,
+    locked: Row,
+    now: datetime,
+    *,
+    content_version: int | None,
+    by_organizer: bool,
+    seat_left: bool,
+    may_wait: bool,
+    sessions: Mapping[int, int] | None,
+) -> SignupOutcome | None:
+    """Why the signup is refused, if it is: the page changed, registration is closed, the
+    seminar or a chosen session is full. Decided before the address is looked at, so a
+    full seminar answers alike whoever is registered (DESIGN guarantee 5)."""
+    if content_version is not None and locked.content_version != content_version:
+        return SignupOutcome(Outcome.CHANGED)
+    if _closed(locked, now, by_organizer=by_organizer):
+        return SignupOutcome(Outcome.CLOSED)
+    if not (seat_left or may_wait):
+        return SignupOutcome(Outcome.FULL)
+    if not sessions:
+        return None
+    problem = session_seats.check_choices(connection, seminar_id, sessions, may_wait=by_organizer)
+    if problem == "unknown":
+        return SignupOutcome(Outcome.CHANGED)
+    return SignupOutcome(Outcome.SESSION_FULL) if problem == "full" else None
 
 
 def _closed(locked: Row, now: datetime, *, by_organizer: bool) -> bool:

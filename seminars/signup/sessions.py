@@ -149,6 +149,8 @@ def take_choices(
 ) -> dict[int, ChoiceState]:
     """The new registration's choices: a seat in each chosen session that has one (only for
     a seated registration), else a place in its line. Returns group id → state."""
+    if not chosen:
+        return {}
     now = now or utcnow()
     states = {}
     for group_id, session_id in sorted(chosen.items()):

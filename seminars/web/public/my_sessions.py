@@ -63,27 +63,29 @@ def _option(session: SeminarSession, seated: bool, confirmed: bool) -> str:
 def slots_of(registration: Registration) -> list[SlotView]:
     choices = session_seats.choices_of(registration.id)
     confirmed = registration.status == Status.CONFIRMED
-    views = []
-    for group in session_seats.groups_of(registration.seminar_id):
-        held = next((c for c in choices if c.group_id == group.id and not c.wish), None)
-        wish = next((c for c in choices if c.group_id == group.id and c.wish), None)
-        seated = held is not None and held.state == ChoiceState.SEATED
-        options = [
+    return [
+        _slot(group, [c for c in choices if c.group_id == group.id], confirmed=confirmed)
+        for group in session_seats.groups_of(registration.seminar_id)
+    ]
+
+
+def _slot(group: SessionGroup, choices: list[SessionChoice], *, confirmed: bool) -> SlotView:
+    held = next((c for c in choices if not c.wish), None)
+    wish = next((c for c in choices if c.wish), None)
+    seated = held is not None and held.state == ChoiceState.SEATED
+    waiting = held is not None and not seated and confirmed
+    return SlotView(
+        group=group,
+        held=held,
+        place=_place_in_line(held) if waiting else 0,
+        wish=wish,
+        wish_place=_place_in_line(wish) if wish else 0,
+        options=[
             (session, _option(session, seated, confirmed))
             for session in group.sessions
             if held is None or session.id != held.session_id
-        ]
-        views.append(
-            SlotView(
-                group=group,
-                held=held,
-                place=_place_in_line(held) if held and not seated and confirmed else 0,
-                wish=wish,
-                wish_place=_place_in_line(wish) if wish else 0,
-                options=options,
-            )
-        )
-    return views
+        ],
+    )
 
 
 def _group_of(registration: Registration, group_id: int) -> SessionGroup:
