@@ -128,3 +128,13 @@ def test_the_attendee_changes_session_or_waits_for_a_full_one(client, seminar_fa
     text = render.render(mail).text
     assert "En plats blev ledig i sessionen du väntade på" in text
     assert "Eftermiddagens workshop 14.00–15.30: Workshop B, Sal 2" in text
+
+
+def test_an_optional_time_slot_can_be_left_without_a_session(client, seminar_factory):
+    seminar = seminar_factory(capacity=20)
+    group = add_workshops(seminar, required=False)
+    page = client.get(f"/seminars/{seminar.slug}").text
+    assert "Ingen session under det här passet" in page and "Frivilligt." in page
+    manage_path(post_signup(client, seminar, **{f"session-{group.id}": "none"}))
+    registration = db.session.scalar(select(Registration).order_by(Registration.id.desc()))
+    assert choice_of(registration.id) is None

@@ -276,3 +276,19 @@ def chosen_in_form(seminar_id: int, form) -> dict[int, int]:
         if value.isdigit() and int(value) in {session.id for session in group.sessions}:
             chosen[group.id] = int(value)
     return chosen
+
+
+def by_seminar(seminar_ids: list[int]) -> dict[int, list[SeminarSession]]:
+    """Each seminar's sessions with their seat counts, in one query (the dashboard)."""
+    if not seminar_ids:
+        return {}
+    rows = db.session.execute(
+        select(SessionGroup.seminar_id, SeminarSession)
+        .join(SeminarSession, SeminarSession.group_id == SessionGroup.id)
+        .where(SessionGroup.seminar_id.in_(seminar_ids))
+        .order_by(SessionGroup.position, SessionGroup.id, SeminarSession.position)
+    ).all()
+    sessions: dict[int, list[SeminarSession]] = {}
+    for seminar_id, session in rows:
+        sessions.setdefault(seminar_id, []).append(session)
+    return sessions

@@ -83,7 +83,7 @@ def _slot(group: SessionGroup, choices: list[SessionChoice], *, confirmed: bool)
         options=[
             (session, _option(session, seated, confirmed))
             for session in group.sessions
-            if held is None or session.id != held.session_id
+            if session.id not in {c.session_id for c in choices}
         ],
     )
 

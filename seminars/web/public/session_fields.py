@@ -110,7 +110,9 @@ def group_field(group: AskedGroup) -> Field:
         presence,
         choices=[
             (str(s.id), s.label, {"disabled": True} if s.closed else {}) for s in group.sessions
-        ],
+        ]
+        # An optional time slot: a chosen radio button can be taken back.
+        + ([] if group.required else [("none", _l("No session in this time slot"), {})]),
         validate_choice=True,
         description=group.hint,
     )
@@ -140,5 +142,5 @@ class SessionChoiceFields:
         return {
             group.id: int(field.data)
             for group, field in self.session_fields()
-            if field.data and str(field.data).isdigit()
+            if str(field.data or "").isdigit()
         }
