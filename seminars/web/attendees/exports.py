@@ -151,7 +151,8 @@ def attendee_list(seminar_id: int):
     sort = _choice("sort", exports.SORT_ORDERS, exports.DEFAULT_SORT)
     in_session = sessions.session_of(seminar.id, request.args.get("session"))
     session_id = in_session.id if in_session else None
-    _log(seminar, "list", status=status_filter, sort=sort, session=session_id)
+    per_session = {"session": session_id} if session_id else {}
+    _log(seminar, "list", status=status_filter, sort=sort, **per_session)
     listed = exports.listed_attendees(
         db.session, seminar, status_filter, sort, in_session=session_id, translate=_
     )
