@@ -18,7 +18,9 @@ from seminars.models import (
     QuestionKind,
     Seminar,
     SeminarMode,
+    SeminarSession,
     SeminarStatus,
+    SessionGroup,
     Speaker,
 )
 
@@ -121,7 +123,7 @@ def _ofr_seminar(today: date) -> Seminar:
         subtitle="Ett seminarium om tillitsreformen, arbetsmiljön och fackets roll",
         description=OFR_DESCRIPTION,
         starts_at=_local(day, 13),
-        ends_at=_local(day, 16),
+        ends_at=_local(day, 16, 45),
         venue_name="Norra Latin, Aulan",
         venue_address="Drottninggatan 71B, 111 36 Stockholm",
         capacity=120,
@@ -151,7 +153,8 @@ def _ofr_seminar(today: date) -> Seminar:
                 "Paneldebatt",
                 "Anna Lexelius, Gabriel Billing, Johan Larson och Åsa Plesner. Moderator: Pia Sehm",
             ),
-            ("15:50", "Avslutning", "Lars Fresker"),
+            ("15:50", "Parallella workshoppar: välj A eller B när du anmäler dig", ""),
+            ("16:35", "Avslutning", "Lars Fresker"),
         ),
         speakers=_speakers(
             ("Lars Fresker", "ordförande", "OFR"),
@@ -288,6 +291,45 @@ DEMO_ORGANIZER_EMAIL = "demo@example.org"
 DEMO_ORGANIZER_PASSWORD = "seminarier-demo"
 
 
+OFR_WORKSHOP_ATTENDEES = [
+    ("Karin Ek", "karin.ek@example.org", "Vision"),
+    ("Mats Lund", "mats.lund@example.org", "Kommunal"),
+    ("Sara Holm", "sara.holm@example.org", "Lärarförbundet"),
+]
+
+
+def _ofr_workshops(seminar: Seminar) -> None:
+    """Two parallel workshops after the panel, each in a smaller room: A is full."""
+    group = SessionGroup(
+        seminar_id=seminar.id,
+        title="Workshop efter panelen 15.50–16.30",
+        required=False,
+        sessions=[
+            SeminarSession(
+                position=0,
+                title="Workshop A: tillit i skolan",
+                room="Sal 204",
+                capacity=3,
+            ),
+            SeminarSession(
+                position=1,
+                title="Workshop B: tillit i vården",
+                room="Sal 310",
+                capacity=12,
+            ),
+        ],
+    )
+    db.session.add(group)
+    db.session.flush()
+    workshop_a = group.sessions[0].id
+    for name, email, organization in OFR_WORKSHOP_ATTENDEES:
+        signup.sign_up(
+            seminar.id,
+            signup.Attendee(name=name, email=email, organization=organization),
+            sessions={group.id: workshop_a},
+        )
+
+
 def _demo_organizer() -> None:
     """An organiser of all three demo organisations, so `make run` can be tried at once."""
     if organizers.organizer_by_email(DEMO_ORGANIZER_EMAIL) is None:
@@ -312,6 +354,8 @@ def load(today: date | None = None, *, crowd: bool = True) -> list[Seminar]:
         db.session.add(seminar)
         db.session.flush()
         created.append(seminar)
+        if build is _ofr_seminar:
+            _ofr_workshops(seminar)
         if build is _small_seminar:
             for name, email, organization in SMALL_ATTENDEES:
                 signup.sign_up(

@@ -28,7 +28,9 @@ from seminars.models import (
     Registration,
     Role,
     Seminar,
+    SeminarSession,
     SeminarStatus,
+    SessionGroup,
     SsoIdentity,
     SsoProvider,
 )
@@ -48,6 +50,7 @@ RESOURCE_PARAMS = {
     "identity_id",
     "provider_id",
     "domain_id",
+    "group_id",
 }
 # What a door helper may open besides their own account (/organizer/account/…).
 DOOR_HELPER_ENDPOINTS = {
@@ -75,6 +78,7 @@ class World:
     victim_session: LoginSession
     victim_identity: SsoIdentity
     provider: SsoProvider
+    victim_group: SessionGroup
 
     def ids(self, *, own_seminar: bool = False) -> dict[str, int | str]:
         return {
@@ -88,6 +92,7 @@ class World:
             "identity_id": self.victim_identity.id,
             "provider_id": self.provider.id,
             "domain_id": self.provider.domains[0].id,
+            "group_id": self.victim_group.id,
         }
 
 
@@ -130,6 +135,12 @@ def world(app, organization_factory, organizer_factory, seminar_factory) -> Worl
         provider_id=provider.id, subject="victim", organizer_id=victim_organizer.id
     )
     db.session.add(identity)
+    victim_group = SessionGroup(
+        seminar_id=victim_seminar.id,
+        title="Workshop",
+        sessions=[SeminarSession(title="Hemlig workshop", capacity=5)],
+    )
+    db.session.add(victim_group)
     victim_session = sessions.start(
         victim_organizer, device_token="victim", user_agent="", method="password"
     ).login_session
@@ -150,6 +161,7 @@ def world(app, organization_factory, organizer_factory, seminar_factory) -> Worl
         victim_session=victim_session,
         victim_identity=identity,
         provider=provider,
+        victim_group=victim_group,
     )
 
 
@@ -425,7 +437,9 @@ def test_every_post_needs_a_csrf_token(csrf_app):
         "slug": seminar.slug,
         "token": signup.manage_token(registration),
         # CSRF is checked before any of these is looked up.
-        **dict.fromkeys(("passkey_id", "session_id", "identity_id", "provider_id", "domain_id"), 1),
+        **dict.fromkeys(
+            ("passkey_id", "session_id", "identity_id", "provider_id", "domain_id", "group_id"), 1
+        ),
     }
     db.session.rollback()
     client = csrf_app.test_client()

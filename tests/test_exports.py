@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from seminars.exports import lists as exports
+from seminars.exports import printed
 from seminars.extensions import db
 from seminars.models import QuestionKind, Status
 from tests.conftest import DIET_QUESTION
@@ -236,7 +237,7 @@ def test_sign_in_list_sorts_by_surname_in_swedish_order(seminar_factory, registr
     ]:
         registration_factory(seminar, name, organization=organization)
 
-    by_surname = exports.listed_attendees(db.session, seminar, sort="surname")
+    by_surname = printed.listed_attendees(db.session, seminar, sort="surname")
     assert [a.name.split()[-1] for a in by_surname] == [
         "Andersson",
         "Kilsmark",
@@ -245,7 +246,7 @@ def test_sign_in_list_sorts_by_surname_in_swedish_order(seminar_factory, registr
         "Ärling",
         "Ödman",
     ]
-    by_organisation = exports.listed_attendees(db.session, seminar, sort="organisation")
+    by_organisation = printed.listed_attendees(db.session, seminar, sort="organisation")
     assert [a.organization for a in by_organisation] == [
         "Arbetsförmedlingen",
         "Malmö universitet",
@@ -258,9 +259,9 @@ def test_sign_in_list_sorts_by_surname_in_swedish_order(seminar_factory, registr
 
 
 def test_badges_fill_sheets_of_eight_or_ten():
-    listed = [exports.ListedAttendee(f"P{n}", "", Status.CONFIRMED) for n in range(19)]
-    assert [len(sheet) for sheet in exports.badge_pages(listed, 8)] == [8, 8, 3]
-    assert [len(sheet) for sheet in exports.badge_pages(listed, 10)] == [10, 9]
+    listed = [printed.ListedAttendee(f"P{n}", "", Status.CONFIRMED) for n in range(19)]
+    assert [len(sheet) for sheet in printed.badge_pages(listed, 8)] == [8, 8, 3]
+    assert [len(sheet) for sheet in printed.badge_pages(listed, 10)] == [10, 9]
 
 
 @pytest.mark.parametrize(
@@ -274,11 +275,11 @@ def test_badges_fill_sheets_of_eight_or_ten():
     ],
 )
 def test_long_names_get_smaller_type_on_badges(name, size):
-    assert exports.name_length_class(name) == size
+    assert printed.name_length_class(name) == size
 
 
 def test_catering_counts_confirmed_answers_without_names(seminar_with_answers):
-    summary = exports.catering_summary(db.session, seminar_with_answers)
+    summary = printed.catering_summary(db.session, seminar_with_answers)
     assert summary.confirmed == 2
     diet, attending = summary.questions
     assert diet.sensitive
@@ -301,7 +302,7 @@ def test_catering_names_only_when_asked_for(seminar_with_answers, registration_f
     vegetarian = {str(seminar_with_answers.questions[0].id): "Vegetarisk"}
     registration_factory(seminar_with_answers, "Ärla Ek", answers=vegetarian)
     registration_factory(seminar_with_answers, "Per Nöt", answers=vegetarian)
-    summary = exports.catering_summary(db.session, seminar_with_answers, with_names=True)
+    summary = printed.catering_summary(db.session, seminar_with_answers, with_names=True)
     row = summary.questions[0].counts[1]
     # In Swedish order: Å before Ä.
     assert (row.count, row.names) == (3, ["Per Nöt", "Åsa Öberg", "Ärla Ek"])
@@ -316,7 +317,7 @@ def test_catering_text_questions_count_answers_and_show_them_only_with_names(
     key = str(seminar.questions[0].id)
     registration_factory(seminar, "Bo Ek", answers={key: "Hörslinga"})
     registration_factory(seminar, "Ann Al", answers={key: ""})
-    quiet = exports.catering_summary(db.session, seminar).questions[0]
+    quiet = printed.catering_summary(db.session, seminar).questions[0]
     assert (quiet.answered, quiet.unanswered, quiet.written) == (1, 1, [])
-    opened = exports.catering_summary(db.session, seminar, with_names=True).questions[0]
+    opened = printed.catering_summary(db.session, seminar, with_names=True).questions[0]
     assert opened.written == [("Bo Ek", "Hörslinga")]

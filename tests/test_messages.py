@@ -10,7 +10,7 @@ from seminars import signup
 from seminars.extensions import db
 from seminars.mail import render
 from seminars.models import AuditEvent, OutboxMessage, OutboxStatus, Registration, Status, utcnow
-from seminars.organising import roster
+from seminars.organising import messaging
 from tests.conftest import attendee, log_in, register
 
 
@@ -282,7 +282,7 @@ def test_the_greeting_is_ticked_at_first(client, seminar, people):
 
 
 def test_older_messages_without_the_choice_keep_their_greeting(client, seminar, people):
-    roster.send_message(
+    messaging.send_message(
         seminar,
         _organizer(seminar),
         audience="confirmed",

@@ -11,7 +11,7 @@ import pytest
 
 from seminars import dates, signup
 from seminars.extensions import db
-from seminars.organising import roster
+from seminars.organising import messaging
 from seminars.organising.dashboard import seminar_history
 from seminars.web import charts
 from tests.conftest import attendee, log_in, register
@@ -43,7 +43,7 @@ def busy_week(seminar, organizer):
     register(seminar, attendee("b@example.org"), now=MONDAY + timedelta(hours=2))
     register(seminar, attendee("c@example.org"), now=MONDAY + timedelta(days=1))
     signup.cancel(first, now=MONDAY + timedelta(days=2))
-    roster.send_message(
+    messaging.send_message(
         seminar,
         organizer,
         audience="confirmed",

@@ -1,5 +1,5 @@
-"""Attendee lists that leave the app: CSV and XLSX files, the printed sign-in list, name
-badges and the catering summary.
+"""Attendee lists that leave the app as files: CSV and XLSX (the printed sign-in list, name
+badges and the catering summary are in `printed`).
 
 No Flask here: callers pass a SQLAlchemy session and a `translate` function (the view's
 gettext), and get rows, bytes or plain summaries back.
@@ -27,9 +27,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
@@ -39,13 +38,14 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import Row, false, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from seminars.database import READ_ONLY
 from seminars.dates import to_local_naive
+from seminars.exports.sessions import session_columns
 from seminars.models import STATUS_FILTERS, Question, QuestionKind, Registration, Seminar, Status
-from seminars.text import swedish_sort_key, without_control_characters
+from seminars.text import without_control_characters
 
 Translate = Callable[[str], str]
 
@@ -55,7 +55,7 @@ def N_(message: str) -> str:
     return message
 
 
-def _same(message: str) -> str:
+def untranslated(message: str) -> str:
     return message
 
 
@@ -79,7 +79,7 @@ YES_NO_LABELS = {"yes": N_("Yes"), "no": N_("No")}
 MODE_HEADING = N_("Takes part")
 MODE_LABELS = {"onsite": N_("On site"), "online": N_("Online")}
 
-# Rows fetched from the database at a time, so memory stays flat (see `_read`).
+# Rows fetched from the database at a time, so memory stays flat (see `read_streamed`).
 BATCH_SIZE = 1000
 
 # --- cleaning and formula safety -------------------------------------------------------------
@@ -154,7 +154,7 @@ class Table:
     rows: Iterator[tuple]
 
 
-def _read(session: Session, statement) -> Iterator[Row]:
+def read_streamed(session: Session, statement) -> Iterator[Row]:
     """The rows of `statement`, fetched `BATCH_SIZE` at a time on a read-only connection.
 
     A connection of its own: on SQLite the session's transactions hold the write lock (BEGIN
@@ -171,19 +171,21 @@ def registrations_table(
     session: Session,
     seminar: Seminar,
     status_filter: str = DEFAULT_STATUS_FILTER,
-    translate: Translate = _same,
+    translate: Translate = untranslated,
 ) -> Table:
     """The export of a seminar's registrations with the given status filter.
 
     Everything needed from the seminar is read here; the rows then come from a connection of
-    their own (see `_read`), so the caller may commit before consuming them.
+    their own (see `read_streamed`), so the caller may commit before consuming them.
     """
     columns = [AnswerColumn.of(question) for question in seminar.questions]
     statuses = {status: translate(label) for status, label in STATUS_LABELS.items()}
     modes = {mode: translate(label) for mode, label in MODE_LABELS.items()}
     hybrid = seminar.is_hybrid
+    slots = session_columns(session, seminar.id, translate)
     statement = (
         select(
+            Registration.id,
             Registration.name,
             Registration.email,
             Registration.organization,
@@ -201,9 +203,17 @@ def registrations_table(
     )
 
     def rows() -> Iterator[tuple]:
-        for name, email, organization, status, created, checked_in, answers, mode in _read(
-            session, statement
-        ):
+        for (
+            registration_id,
+            name,
+            email,
+            organization,
+            status,
+            created,
+            checked_in,
+            answers,
+            mode,
+        ) in read_streamed(session, statement):
             yield (
                 name,
                 email,
@@ -213,11 +223,12 @@ def registrations_table(
                 to_local_naive(checked_in) if checked_in else None,
                 *((modes.get(mode, mode),) if hybrid else ()),
                 *(column.text(answers, translate) for column in columns),
+                *slots.cells(registration_id),
             )
 
     headings = [translate(heading) for heading in HEADINGS]
     headings += [translate(MODE_HEADING)] if hybrid else []
-    headings += [column.heading for column in columns]
+    headings += [column.heading for column in columns] + slots.headings
     return Table(title=seminar.title, headings=headings, rows=rows())
 
 
@@ -363,235 +374,3 @@ def write_xlsx(table: Table, target: IO[bytes], fallback_title: str = "Sheet") -
     sheet.auto_filter.ref = f"A1:{last_column}{count + 1}"
     workbook.save(target)
     return count
-
-
-# --- printed list and badges -----------------------------------------------------------------
-
-# Particles that belong to a surname without deciding its place: "af Kilsmark" under K.
-_PARTICLES = {"af", "av", "de", "von", "van", "der", "la", "le"}
-SORT_ORDERS = ("surname", "organisation")
-DEFAULT_SORT = "surname"
-
-
-def swedish_key(text: str) -> str:
-    """A sort key in Swedish order for a cell's text (cleaned first)."""
-    return swedish_sort_key(clean(text))
-
-
-def surname(name: str) -> str:
-    """The last word of the name ("Ögren-Wästerberg af Kilsmark" sorts under Kilsmark)."""
-    words = [word for word in clean(name).split(" ") if word.casefold() not in _PARTICLES]
-    return words[-1] if words else ""
-
-
-@dataclass(frozen=True)
-class ListedAttendee:
-    """One line of the sign-in list, one badge."""
-
-    name: str
-    organization: str
-    status: Status
-
-
-def listed_attendees(
-    session: Session,
-    seminar: Seminar,
-    status_filter: str = DEFAULT_STATUS_FILTER,
-    sort: str = DEFAULT_SORT,
-) -> list[ListedAttendee]:
-    """The registrations for the printed list and badges, sorted by surname or organisation.
-
-    Read whole (not streamed): a printed page holds what a person can read, a few hundred.
-    """
-    statement = select(Registration.name, Registration.organization, Registration.status).where(
-        Registration.seminar_id == seminar.id,
-        Registration.status.in_(STATUS_FILTERS[status_filter]),
-        *on_site(seminar),
-    )
-    listed = [
-        ListedAttendee(name=clean(name), organization=clean(organization), status=status)
-        for name, organization, status in _read(session, statement)
-    ]
-
-    def by_surname(attendee: ListedAttendee) -> tuple[str, str]:
-        return swedish_key(surname(attendee.name)), swedish_key(attendee.name)
-
-    if sort == "organisation":
-        # Attendees without an organisation go last, not first.
-        listed.sort(key=lambda a: (not a.organization, swedish_key(a.organization), *by_surname(a)))
-    else:
-        listed.sort(key=by_surname)
-    return listed
-
-
-BADGES_PER_PAGE = (8, 10)
-
-
-def badge_pages(listed: Sequence[ListedAttendee], per_page: int) -> list[list[ListedAttendee]]:
-    """The attendees in sheets of `per_page` badges, in list order."""
-    return [list(listed[start : start + per_page]) for start in range(0, len(listed), per_page)]
-
-
-def name_length_class(name: str) -> str:
-    """How long a name is for a badge: "short", "long" or "very-long" (smaller type).
-
-    Measured on the longest word too: "Wästerberg-Kilsmark" cannot wrap inside itself
-    except at its hyphen, so a long single word needs smaller type sooner.
-    """
-    longest_word = max((len(word) for word in name.split()), default=0)
-    if len(name) > 40 or longest_word > 20:
-        return "very-long"
-    if len(name) > 24 or longest_word > 14:
-        return "long"
-    return "short"
-
-
-# Longest word a badge keeps on one line; see `badge_name_words`.
-_WHOLE_WORD_MAX = 16
-
-
-def badge_name_words(name: str) -> list[tuple[str, bool]]:
-    """The words of a name, each with whether to keep it whole on one line.
-
-    Browsers break a line after any hyphen, so "Mohammed Al-Haddad Andersson" would become
-    "Mohammed Al-" / "Haddad Andersson". Keeping words whole makes lines break between words
-    first; a word too long for a line may still break at its hyphen.
-    """
-    return [(word, len(word) <= _WHOLE_WORD_MAX) for word in clean(name).split(" ") if word]
-
-
-# --- catering summary ------------------------------------------------------------------------
-
-
-@dataclass
-class AnswerCount:
-    answer: str
-    count: int = 0
-    names: list[str] = field(default_factory=list)
-
-
-@dataclass
-class QuestionSummary:
-    """How confirmed attendees answered one question.
-
-    For choice and yes/no questions, `counts` has every option (zero counts too, so the
-    café sees "Glutenfri: 0"), then any other answers given. For text questions, `written`
-    holds (name, answer) pairs. Names and written answers are filled only when asked for.
-    """
-
-    text: str
-    sensitive: bool
-    is_choice: bool
-    counts: list[AnswerCount] = field(default_factory=list)
-    answered: int = 0
-    unanswered: int = 0
-    written: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class CateringSummary:
-    confirmed: int
-    questions: list[QuestionSummary]
-
-
-CHOICE_KINDS = (QuestionKind.CHOICE, QuestionKind.YES_NO)
-
-
-def _options(question: Question, translate: Translate) -> list[str]:
-    if question.kind == QuestionKind.YES_NO:
-        return [translate(YES_NO_LABELS["yes"]), translate(YES_NO_LABELS["no"])]
-    return [clean(option) for option in question.choice_list]
-
-
-def on_site(seminar: Seminar) -> list:
-    """Who comes to the room (the sign-in list, badges, the café): not those who take part
-    online, neither at a hybrid seminar nor at an online one."""
-    if seminar.mode == "online":
-        return [false()]
-    return [Registration.mode != "online"] if seminar.is_hybrid else []
-
-
-def catered(seminar: Seminar) -> list:
-    """Who the café counts: the seminar's confirmed attendees on site (`on_site`).
-
-    This is the one place that decides it; every count of the summary follows."""
-    return [
-        Registration.seminar_id == seminar.id,
-        Registration.status == Status.CONFIRMED,
-        *on_site(seminar),
-    ]
-
-
-@dataclass
-class _Answers:
-    """Everything the catered attendees answered to one question."""
-
-    column: AnswerColumn
-    tally: Counter = field(default_factory=Counter)
-    names: dict[str, list[str]] = field(default_factory=dict)
-    written: list[tuple[str, str]] = field(default_factory=list)
-
-    def add(self, name: str, answers: dict | None, with_names: bool, translate: Translate):
-        answer = self.column.text(answers, translate)
-        self.tally[answer] += 1
-        if not (with_names and answer):
-            return
-        if self.column.kind in CHOICE_KINDS:
-            self.names.setdefault(answer, []).append(clean(name))
-        else:
-            self.written.append((clean(name), answer))
-
-
-def _question_summary(
-    question: Question, answers: _Answers, confirmed: int, with_names: bool, translate: Translate
-) -> QuestionSummary:
-    tally = answers.tally
-    is_choice = question.kind in CHOICE_KINDS
-    summary = QuestionSummary(
-        text=clean(question.text),
-        sensitive=question.sensitive,
-        is_choice=is_choice,
-        answered=confirmed - tally[""],
-        unanswered=tally[""],
-    )
-    if is_choice:
-        options = _options(question, translate)
-        others = sorted((a for a in tally if a and a not in options), key=swedish_key)
-        names = answers.names
-        summary.counts = [
-            AnswerCount(answer, tally[answer], sorted(names.get(answer, []), key=swedish_key))
-            for answer in (*options, *others)
-        ]
-    elif with_names:
-        summary.written = sorted(answers.written, key=lambda pair: swedish_key(pair[0]))
-    return summary
-
-
-def catering_summary(
-    session: Session,
-    seminar: Seminar,
-    *,
-    with_names: bool = False,
-    translate: Translate = _same,
-) -> CateringSummary:
-    """Counts of catered attendees (`catered`) and their answers: what the organiser sends
-    the café.
-
-    Names (and free-text answers) are included only with `with_names`; the caller decides
-    who may ask for them and logs that they did.
-    """
-    questions = list(seminar.questions)
-    answers = [_Answers(AnswerColumn.of(question)) for question in questions]
-    confirmed = 0
-    statement = select(Registration.name, Registration.answers).where(*catered(seminar))
-    for name, given in _read(session, statement):
-        confirmed += 1
-        for question_answers in answers:
-            question_answers.add(name, given, with_names, translate)
-    return CateringSummary(
-        confirmed=confirmed,
-        questions=[
-            _question_summary(question, question_answers, confirmed, with_names, translate)
-            for question, question_answers in zip(questions, answers, strict=True)
-        ],
-    )

@@ -20,6 +20,7 @@ from seminars import dates, signup
 from seminars.mail.message import header_text
 from seminars.models import OutboxMessage, Registration, Seminar, Status
 from seminars.signup import modes
+from seminars.signup import sessions as session_seats
 
 SUBJECTS = {
     "confirmed": _l("You are registered: %(title)s"),
@@ -38,6 +39,8 @@ SUBJECTS = {
     "password_reset": _l("Reset your password"),
     "invite": _l("You are invited to organise seminars"),
     "new_device_login": _l("New login to your organiser account"),
+    "session_seat": _l("You got a seat in a session: %(title)s"),
+    "session_removed": _l("A session you chose is removed: %(title)s"),
 }
 # Kinds about an organiser's account, sent without a seminar.
 ACCOUNT_KINDS = {"password_reset", "invite", "new_device_login"}
@@ -196,4 +199,21 @@ def about_registration(seminar: Seminar | None, registration: Registration | Non
         values["position"], values["waiting_total"] = signup.waiting_position(registration)
     if seminar is not None:
         values["answers"], values["sensitive_answered"] = answers(seminar, registration)
+    values["session_lines"] = session_lines(registration)
     return values
+
+
+def session_lines(registration: Registration) -> list[tuple[str, str]]:
+    """The parallel sessions chosen, as (time slot, what the person has in it)."""
+    lines = []
+    for choice in session_seats.choices_of(registration.id):
+        session = choice.session
+        place = f"{session.title}, {session.room}" if session.room else session.title
+        if choice.wish:
+            what = _("waiting to move to %(session)s", session=place)
+        elif choice.state == "waiting":
+            what = _("%(session)s (waiting list)", session=place)
+        else:
+            what = place
+        lines.append((session.group.title, what))
+    return lines

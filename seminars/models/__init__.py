@@ -40,6 +40,7 @@ from seminars.models.seminars import (
     seats_left,
     seminar_cohosts,
 )
+from seminars.models.sessions import ChoiceState, SeminarSession, SessionChoice, SessionGroup
 from seminars.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "AccountEvent",
     "AuditEvent",
     "DetailsIn",
+    "ChoiceState",
     "Invite",
     "LoginSession",
     "Passkey",
@@ -69,6 +71,9 @@ __all__ = [
     "Registration",
     "Seminar",
     "SeminarMode",
+    "SeminarSession",
+    "SessionChoice",
+    "SessionGroup",
     "SeminarStatus",
     "Speaker",
     "Status",

@@ -1,10 +1,10 @@
 """Domain: the organiser's attendee list and everything done to it by hand.
 
 Listing (search, status filter, sort, counts), adding a person, importing many, editing,
-cancelling, moving someone up from the waiting list, checking people in at the door and
-messaging them. People are added through `signup.sign_up`, so the capacity rules are
-the same as for a public signup; every change is written to the audit log in the same
-transaction. The caller commits once.
+cancelling, moving someone up from the waiting list and checking people in at the door
+(messages and the email log are in `messaging`). People are added through `signup.sign_up`,
+so the capacity rules are the same as for a public signup; every change is written to the
+audit log in the same transaction. The caller commits once.
 
 Audit details are JSON with ids and counts only, never names or addresses: the audit log
 outlives the attendee data that `purge` anonymises.
@@ -20,16 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
 
 from seminars import signup
 from seminars.extensions import db
-from seminars.mail import queue as outbox
 from seminars.models import (
     STATUS_FILTERS,
-    AuditEvent,
     Organizer,
-    OutboxMessage,
     Registration,
     Seminar,
     Status,
@@ -46,14 +42,6 @@ class RosterError(Exception):
 
 class NotConfirmed(RosterError):
     """Only people with a seat can be checked in."""
-
-
-class NoRecipients(RosterError):
-    pass
-
-
-class AlreadySent(RosterError):
-    """The same message form was sent twice (a double click, or a reloaded page)."""
 
 
 SORTS = ("status", "name", "organization", "registered")
@@ -101,13 +89,13 @@ def counts(seminar: Seminar, mode: str = "") -> Counts:
         ).where(
             Registration.seminar_id == seminar.id,
             Registration.anonymised_at.is_(None),
-            *_of_mode(mode),
+            *of_mode(mode),
         )
     ).one()
     return Counts(*row)
 
 
-def _of_mode(mode: str) -> list:
+def of_mode(mode: str) -> list:
     return [Registration.mode == mode] if mode else []
 
 
@@ -141,7 +129,7 @@ def roster(
             Registration.seminar_id == seminar.id,
             Registration.status.in_(list(statuses)),
             Registration.anonymised_at.is_(None),
-            *_of_mode(mode),
+            *of_mode(mode),
         )
         .order_by(Registration.id)
     ).all()
@@ -189,12 +177,19 @@ def add_person(
     *,
     override_capacity: bool = False,
     mode: str | None = None,
+    sessions: dict[int, int] | None = None,
 ) -> signup.SignupOutcome:
     """Add someone who asked by email: a seat if one is free (or the organiser overrides the
-    capacity), else the waiting list. Someone already registered is not mailed: the
-    organiser sees the registration instead. Recorded in the audit log when added."""
+    capacity), else the waiting list; the same in each session chosen. Someone already
+    registered is not mailed: the organiser sees the registration instead. Recorded in the
+    audit log when added."""
     outcome = signup.sign_up(
-        seminar.id, attendee, by_organizer=True, override_capacity=override_capacity, mode=mode
+        seminar.id,
+        attendee,
+        by_organizer=True,
+        override_capacity=override_capacity,
+        mode=mode,
+        sessions=sessions,
     )
     if outcome.registered:
         registration = db.session.get(Registration, outcome.registration_id)
@@ -351,9 +346,11 @@ def import_people(
     *,
     language: str = "sv",
     mode: str = "",
+    sessions: dict[int, int] | None = None,
 ) -> ImportResult:
-    """Add everyone new, in the order written, through the same rules as a signup; each gets
-    their confirmation or waiting-list mail. People already registered get no mail."""
+    """Add everyone new, in the order written, through the same rules as a signup (in the
+    `sessions` chosen for them all); each gets their confirmation or waiting-list mail.
+    People already registered get no mail."""
     outcomes = Counter(
         signup.sign_up(
             seminar.id,
@@ -365,6 +362,7 @@ def import_people(
             ),
             by_organizer=True,
             mode=mode or None,
+            sessions=sessions,
         ).kind
         for person in parsed.people
     )
@@ -439,177 +437,3 @@ def check_in_list(seminar: Seminar, search: str = "", mode: str = "") -> list[En
         sort="name",
         mode=mode,
     )
-
-
-# ------------------------------------------------------------------------- messages
-
-
-def _audience_filter(audience: str):
-    if audience == "confirmed":
-        return [Registration.status == Status.CONFIRMED]
-    if audience == "waiting":
-        return [Registration.status == Status.WAITING]
-    if audience == "checked_in":
-        return [Registration.status == Status.CONFIRMED, Registration.checked_in_at.is_not(None)]
-    if audience == "everyone":
-        return [Registration.status.in_([Status.CONFIRMED, Status.WAITING])]
-    raise ValueError(audience)
-
-
-def _recipients_query(seminar: Seminar, audience: str, mode: str = ""):
-    return select(Registration).where(
-        Registration.seminar_id == seminar.id,
-        Registration.anonymised_at.is_(None),
-        *_audience_filter(audience),
-        *_of_mode(mode),
-    )
-
-
-def recipient_count(seminar: Seminar, audience: str, mode: str = "") -> int:
-    """How many one audience (of one mode, if given) reaches right now."""
-    query = _recipients_query(seminar, audience, mode).subquery()
-    return db.session.scalar(select(func.count()).select_from(query))
-
-
-def recipient_counts(seminar: Seminar) -> dict[str, int]:
-    """How many people each audience reaches right now."""
-    seminar_counts = counts(seminar)
-    return {
-        "confirmed": seminar_counts.confirmed,
-        "waiting": seminar_counts.waiting,
-        "checked_in": seminar_counts.checked_in,
-        "everyone": seminar_counts.confirmed + seminar_counts.waiting,
-    }
-
-
-def message_context(subject: str, body: str, *, greeting: bool) -> dict:
-    """What the email template gets: the text, and whether to start with "Hej <namn>!"."""
-    return {"subject": subject, "body": body, "greeting": greeting}
-
-
-def sample_message(
-    seminar: Seminar, *, audience: str, subject: str, body: str, greeting: bool, mode: str = ""
-) -> OutboxMessage | None:
-    """The message as its first recipient would get it, unsaved: the preview renders it
-    with the worker's own code, so it shows exactly what is sent. None without recipients."""
-    first = db.session.scalars(
-        _recipients_query(seminar, audience, mode).order_by(Registration.id).limit(1)
-    ).first()
-    if first is None:
-        return None
-    # The row queue_for_registration would write for this attendee, not saved.
-    return OutboxMessage(
-        kind="message",
-        dedupe_key="preview",
-        to_email=first.email,
-        to_name=first.name,
-        language=first.language,
-        seminar_id=first.seminar_id,
-        registration_id=first.id,
-        context=message_context(subject, body, greeting=greeting),
-    )
-
-
-def send_message(
-    seminar: Seminar,
-    organizer: Organizer,
-    *,
-    audience: str,
-    subject: str,
-    body: str,
-    form_id: str,
-    greeting: bool = True,
-    mode: str = "",
-) -> int:
-    """Queue one email per recipient and log it; returns how many were queued.
-
-    `form_id` comes from the preview page: sending the same preview twice raises
-    AlreadySent instead of mailing everyone again. `mode`: only to those who take part that
-    way (on site or online, at a hybrid seminar).
-    """
-    # Serialise sends for this seminar so the repeat check below cannot race.
-    db.session.execute(select(Seminar.id).where(Seminar.id == seminar.id).with_for_update())
-    repeat = db.session.scalar(
-        select(AuditEvent.id).where(
-            AuditEvent.seminar_id == seminar.id,
-            AuditEvent.action == "messaged",
-            AuditEvent.detail.contains(json.dumps({"form": form_id})[1:-1], autoescape=True),
-        )
-    )
-    if repeat is not None:
-        raise AlreadySent(form_id)
-    recipients = db.session.scalars(
-        _recipients_query(seminar, audience, mode).order_by(Registration.id)
-    ).all()
-    if not recipients:
-        raise NoRecipients(audience)
-    event = audit.record(organizer, "messaged", seminar=seminar)
-    event.detail = audit_detail(
-        audience=audience,
-        count=len(recipients),
-        form=form_id,
-        subject=subject,
-        **({"mode": mode} if mode else {}),
-    )
-    db.session.flush()
-    context = message_context(subject, body, greeting=greeting)
-    for registration in recipients:
-        outbox.queue_for_registration(
-            "message",
-            registration,
-            dedupe_key=f"message:{event.id}:{registration.id}",
-            context=context,
-        )
-    return len(recipients)
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    id: int
-    sent_at: datetime
-    sent_by: str
-    subject: str
-    audience: str
-    count: int
-
-
-def message_history(seminar: Seminar) -> list[SentMessage]:
-    """Messages sent for this seminar, newest first, as the audit log recorded them."""
-    events = db.session.scalars(
-        select(AuditEvent)
-        .options(joinedload(AuditEvent.organizer))
-        .where(AuditEvent.seminar_id == seminar.id, AuditEvent.action == "messaged")
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    ).all()
-    history = []
-    for event in events:
-        detail = json.loads(event.detail or "{}")
-        history.append(
-            SentMessage(
-                id=event.id,
-                sent_at=event.created_at,
-                sent_by=event.organizer.name if event.organizer else "",
-                subject=detail.get("subject", ""),
-                audience=detail.get("audience", ""),
-                count=detail.get("count", 0),
-            )
-        )
-    return history
-
-
-# ------------------------------------------------------------------------ email log
-
-
-def resend_email(message: OutboxMessage, seminar: Seminar, organizer: Organizer) -> bool:
-    """Try a failed email again at the worker's next pass; False if it was not failed."""
-    if not outbox.retry_now(message):
-        return False
-    audit.record(
-        organizer,
-        "resent",
-        seminar=seminar,
-        detail=audit_detail(
-            email=message.id, kind=message.kind, registration=message.registration_id
-        ),
-    )
-    return True

@@ -11,6 +11,7 @@ from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import OutboxMessage, OutboxStatus, Registration, Status, utcnow
 from seminars.signup import modes, seats, tokens
+from seminars.signup import sessions as session_seats
 from seminars.signup.waiting_list import promote_from_waiting_list
 from seminars.text import email_key
 
@@ -34,11 +35,16 @@ def cancel(
     db.session.flush()
     if notify:
         outbox.queue_for_registration("cancelled", registration)
+    connection = db.session.connection()
+    freed_sessions = session_seats.release(connection, registration.id)
     if not was_confirmed:
         return []
-    modes.free_seat(db.session.connection(), seminar.id, modes.pool(seminar, registration.mode))
+    modes.free_seat(connection, seminar.id, modes.pool(seminar, registration.mode))
     seats.forget_seat_count(seminar.id)
-    return promote_from_waiting_list(seminar, now=now)
+    promoted = promote_from_waiting_list(seminar, now=now)
+    # Those promoted were seated in their sessions first, where there was room.
+    session_seats.fill(connection, freed_sessions, now=now)
+    return promoted
 
 
 def change_answers(

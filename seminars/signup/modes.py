@@ -26,6 +26,7 @@ from seminars.mail import folding
 from seminars.mail import queue as outbox
 from seminars.models import DetailsIn, Registration, Seminar, SeminarMode, Status, utcnow
 from seminars.signup import seats, statements
+from seminars.signup import sessions as session_seats
 
 ONSITE = "onsite"
 ONLINE = "online"
@@ -137,6 +138,12 @@ def confirm_seat(registration: Registration, now: datetime) -> None:
     outbox.queue_for_registration(
         "promoted", registration, context={"folded": folded} if folded else None
     )
+    # A seat at the seminar: now the sessions chosen seat them where there is room (their
+    # "promoted" mail lists them).
+    connection = db.session.connection()
+    waited_for = session_seats.waiting_sessions(connection, registration.id)
+    if waited_for:
+        session_seats.fill(connection, waited_for, now=now, quiet_for=frozenset({registration.id}))
 
 
 def next_in_line(seminar_id: int, mode: str) -> Registration | None:

@@ -7,7 +7,7 @@ together or not at all.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +18,7 @@ from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import SeminarMode, SeminarStatus, Status, registration_phase, utcnow
 from seminars.signup import modes, seats, statements, tokens
+from seminars.signup import sessions as session_seats
 from seminars.text import email_key
 
 
@@ -37,6 +38,7 @@ class Outcome(enum.StrEnum):
     FULL = "full"  # no seat and no waiting list
     CLOSED = "closed"  # cancelled, or outside the registration window
     CHANGED = "changed"  # the seminar's page changed since the signup was checked against it
+    SESSION_FULL = "session_full"  # a chosen session is full and has no waiting list
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class SignupOutcome:
     token: str | None = None
     # Place on the waiting list, counting from 1.
     position: int | None = None
+    # Group id → "seated" or "waiting", for the sessions chosen.
+    session_states: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def registered(self) -> bool:
@@ -72,6 +76,7 @@ def sign_up(
     override_capacity: bool = False,
     place_in_line: bool = True,
     mode: str | None = None,
+    sessions: Mapping[int, int] | None = None,
 ) -> SignupOutcome:
     """What happens when someone signs up: a seat, a place in line, or why not.
 
@@ -95,6 +100,10 @@ def sign_up(
 
     `mode`: "onsite" or "online" at a hybrid seminar, whose modes have their own seats and
     waiting lists (modes.py); on site when not given. Other seminars have one mode.
+
+    `sessions`: the parallel sessions chosen, group id → session id (signup/sessions.py): a
+    seat in each that has one (for a seated signup), else a place in its line; SESSION_FULL
+    when one is full without a waiting list, CHANGED when one is not this seminar's.
     """
     now = now or utcnow()
     key = email_key(attendee.email)
@@ -102,18 +111,23 @@ def sign_up(
         locked = connection.execute(
             statements.LOCK_FOR_SIGNUP, {"seminar": seminar_id, "email_key": key}
         ).one()
-        if content_version is not None and locked.content_version != content_version:
-            return SignupOutcome(Outcome.CHANGED)
-        if _closed(locked, now, by_organizer=by_organizer):
-            return SignupOutcome(Outcome.CLOSED)
         # Under the lock the count is current: when no seat is left, there is nothing to try.
         seats_of = modes.pool(locked, mode)
         seat_left = override_capacity or seats_of.has_room
         may_wait = seats_of.waitlist_enabled or by_organizer
-        if not (seat_left or may_wait):
-            # Decided before the address is looked at: whoever is registered, a full
-            # seminar answers alike (DESIGN guarantee 5).
-            return SignupOutcome(Outcome.FULL)
+        refusal = _refusal(
+            connection,
+            seminar_id,
+            locked,
+            now,
+            content_version=content_version,
+            by_organizer=by_organizer,
+            seat_left=seat_left,
+            may_wait=may_wait,
+            sessions=sessions,
+        )
+        if refusal is not None:
+            return refusal
         if locked.existing_id is not None:
             return _already_registered(connection, locked.existing_id, now, by_organizer)
 
@@ -147,9 +161,17 @@ def sign_up(
                 "mode": seats_of.mode,
             },
         ).one()
+        session_states = session_seats.take_choices(
+            connection,
+            registration.id,
+            sessions or {},
+            seated=status == Status.CONFIRMED,
+            override_capacity=override_capacity,
+            now=now,
+        )
         if status == Status.CONFIRMED:
             outbox.queue_for_registration("confirmed", registration, connection=connection)
-            return SignupOutcome(Outcome.SEATED, registration.id, token)
+            return SignupOutcome(Outcome.SEATED, registration.id, token, None, session_states)
         outbox.queue_for_registration("waiting", registration, connection=connection)
         hybrid = locked.mode == SeminarMode.HYBRID
         position = (
@@ -157,7 +179,36 @@ def sign_up(
             if place_in_line
             else None
         )
-        return SignupOutcome(Outcome.WAITING, registration.id, token, position)
+        return SignupOutcome(Outcome.WAITING, registration.id, token, position, session_states)
+
+
+def _refusal(
+    connection: Connection,
+    seminar_id: int,
+    locked: Row,
+    now: datetime,
+    *,
+    content_version: int | None,
+    by_organizer: bool,
+    seat_left: bool,
+    may_wait: bool,
+    sessions: Mapping[int, int] | None,
+) -> SignupOutcome | None:
+    """Why the signup is refused, if it is: the page changed, registration is closed, the
+    seminar or a chosen session is full. Decided before the address is looked at, so a
+    full seminar answers alike whoever is registered (DESIGN guarantee 5)."""
+    if content_version is not None and locked.content_version != content_version:
+        return SignupOutcome(Outcome.CHANGED)
+    if _closed(locked, now, by_organizer=by_organizer):
+        return SignupOutcome(Outcome.CLOSED)
+    if not (seat_left or may_wait):
+        return SignupOutcome(Outcome.FULL)
+    if not sessions:
+        return None
+    problem = session_seats.check_choices(connection, seminar_id, sessions, may_wait=by_organizer)
+    if problem == "unknown":
+        return SignupOutcome(Outcome.CHANGED)
+    return SignupOutcome(Outcome.SESSION_FULL) if problem == "full" else None
 
 
 def _closed(locked: Row, now: datetime, *, by_organizer: bool) -> bool:

@@ -397,6 +397,16 @@ def _organizer_states(audit: Audit, fx: Fixtures) -> None:
     audit.visit(f"{seminar}/audit", "audit log")
     audit.visit(f"/organizer/organizations/{fx.organization_id}/audit", "organisation audit log")
 
+    # The demo's OFR seminar has two parallel workshops; the dashboard links to them.
+    audit.visit("/organizer/")
+    audit.page.locator("main a[href$='/sessions']").first.click()
+    audit.check("parallel sessions")
+    audit.page.locator("main .session-group .action-list a").first.click()
+    audit.check("a time slot with its sessions")
+    audit.visit(f"{seminar}/sessions/new", "new time slot")
+    audit.page.locator("button[name=save]:not([hidden])").click()
+    audit.check("new time slot with errors")
+
     audit.visit(f"{seminar}/exports/", "exports")
     for page in ("list", "badges", "catering"):
         audit.visit(f"{seminar}/exports/{page}", f"print page: {page}")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from seminars import demo, signup
 from seminars.extensions import db
 from seminars.models import Organizer, OutboxMessage, OutboxStatus, Seminar, utcnow
-from seminars.organising import roster
+from seminars.organising import messaging
 from tests.conftest import register
 
 from .conftest import DESKTOP, PHONE, SCREENSHOTS, SENSITIVE_SEMINAR
@@ -47,13 +47,13 @@ def busy_seminar(live_server) -> int:
             registration = register(seminar, person, now=when, by_organizer=True)
             if number == 3:
                 signup.cancel(registration, now=when + timedelta(days=5))
-        roster.send_message(
+        messaging.send_message(
             seminar, organizer, audience="confirmed", subject="Välkommen!", body="Hej.",
             form_id="a" * 32,
         )  # fmt: skip
         for email in db.session.scalars(select(OutboxMessage)):
             email.status, email.sent_at = OutboxStatus.SENT, now
-        roster.send_message(
+        messaging.send_message(
             seminar, organizer, audience="everyone", subject="Ny lokal", body="Vi ses i Aulan.",
             form_id="b" * 32,
         )  # fmt: skip

@@ -14,7 +14,7 @@ from flask_login import current_user
 from seminars import signup
 from seminars.extensions import db
 from seminars.models import Status, utcnow
-from seminars.organising import access, roster
+from seminars.organising import access, roster, sessions
 from seminars.web.attendees.views import SEMINAR, bp, registration_or_404, search_text
 from seminars.web.fields import ConfirmForm
 
@@ -41,11 +41,16 @@ def _door_mode(seminar) -> str:
     return "online" if request.args.get("mode") == "online" else "onsite"
 
 
-def _render_check_in(check_in: access.CheckIn, entries, *, single: bool = False):
+def _render_check_in(
+    check_in: access.CheckIn, entries, *, single: bool = False, in_session=None, chosen=None
+):
     mode = _door_mode(check_in.seminar)
     return render_template(
         "attendees/checkin.html",
         seminar=check_in.seminar,
+        session_groups=sessions.session_seats.groups_of(check_in.seminar.id),
+        in_session=in_session,
+        chosen=chosen if chosen is not None else {},
         full_view=check_in.full,
         entries=entries,
         mode=mode,
@@ -71,7 +76,13 @@ def check_in(seminar_id: int):
         entries = roster.check_in_list(check_in.seminar, search, mode)
     else:
         entries = _for_door_helper(roster.check_in_list(check_in.seminar, mode=mode), search)
-    return _render_check_in(check_in, entries)
+    # At the door of one parallel session: only those seated or waiting in it.
+    chosen = sessions.choices_by_registration(check_in.seminar.id)
+    in_session = sessions.session_of(check_in.seminar.id, request.args.get("session"))
+    if in_session is not None:
+        held = sessions.in_session(chosen, in_session.id)
+        entries = [entry for entry in entries if entry.registration.id in held]
+    return _render_check_in(check_in, entries, in_session=in_session, chosen=chosen)
 
 
 @bp.get(SEMINAR + "/checkin/<int:registration_id>")

@@ -23,9 +23,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from seminars.exports import lists as exports
+from seminars.exports import printed
 from seminars.extensions import db
 from seminars.models import Registration, Seminar
-from seminars.organising import audit
+from seminars.organising import audit, sessions
 from seminars.organising.access import managed_seminar
 
 bp = Blueprint("exports", __name__, url_prefix="/organizer/seminars/<int:seminar_id>/exports")
@@ -102,9 +103,10 @@ def index(seminar_id: int):
     return render_template(
         "exports/index.html",
         seminar=seminar,
+        session_groups=sessions.session_seats.groups_of(seminar.id),
         status_filter=status_filter,
         counts=counts,
-        per_page_options=exports.BADGES_PER_PAGE,
+        per_page_options=printed.BADGES_PER_PAGE,
     )
 
 
@@ -147,13 +149,20 @@ def xlsx_file(seminar_id: int):
 def attendee_list(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     status_filter = _status_filter()
-    sort = _choice("sort", exports.SORT_ORDERS, exports.DEFAULT_SORT)
-    _log(seminar, "list", status=status_filter, sort=sort)
-    listed = exports.listed_attendees(db.session, seminar, status_filter, sort)
+    sort = _choice("sort", printed.SORT_ORDERS, printed.DEFAULT_SORT)
+    in_session = sessions.session_of(seminar.id, request.args.get("session"))
+    session_id = in_session.id if in_session else None
+    per_session = {"session": session_id} if session_id else {}
+    _log(seminar, "list", status=status_filter, sort=sort, **per_session)
+    listed = printed.listed_attendees(
+        db.session, seminar, status_filter, sort, in_session=session_id, translate=_
+    )
     return render_template(
         "exports/attendee_list.html",
         seminar=seminar,
         attendees=listed,
+        in_session=in_session,
+        with_sessions=any(attendee.session for attendee in listed),
         status_filter=status_filter,
         sort=sort,
         status_labels={status: _(label) for status, label in exports.STATUS_LABELS.items()},
@@ -164,17 +173,17 @@ def attendee_list(seminar_id: int):
 def badges(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     status_filter = _status_filter()
-    per_page = int(_choice("per_page", [str(n) for n in exports.BADGES_PER_PAGE], "8"))
+    per_page = int(_choice("per_page", [str(n) for n in printed.BADGES_PER_PAGE], "8"))
     _log(seminar, "badges", status=status_filter, per_page=per_page)
-    listed = exports.listed_attendees(db.session, seminar, status_filter)
+    listed = printed.listed_attendees(db.session, seminar, status_filter, translate=_)
     return render_template(
         "exports/badges.html",
         seminar=seminar,
-        pages=exports.badge_pages(listed, per_page),
+        pages=printed.badge_pages(listed, per_page),
         per_page=per_page,
         status_filter=status_filter,
-        name_length_class=exports.name_length_class,
-        badge_name_words=exports.badge_name_words,
+        name_length_class=printed.name_length_class,
+        badge_name_words=printed.badge_name_words,
     )
 
 
@@ -183,7 +192,7 @@ def catering(seminar_id: int):
     seminar = managed_seminar(current_user, seminar_id)
     with_names = _choice("names", ("0", "1"), "0") == "1"
     _log(seminar, "catering", names=with_names)
-    summary = exports.catering_summary(db.session, seminar, with_names=with_names, translate=_)
+    summary = printed.catering_summary(db.session, seminar, with_names=with_names, translate=_)
     return render_template(
         "exports/catering.html", seminar=seminar, summary=summary, with_names=with_names
     )

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from seminars.signup import Attendee
 from seminars.web.fields import multi_line, no_control_characters, one_line, valid_email
 from seminars.web.public.forms import AttendeeDetailsForm
+from seminars.web.public.session_fields import SessionChoiceFields
 
 MAX_PASTE_LENGTH = 200_000
 
@@ -39,7 +40,7 @@ class PersonForm(AttendeeDetailsForm):
     )
 
 
-class NewPersonForm(PersonForm):
+class NewPersonForm(SessionChoiceFields, PersonForm):
     email = StringField(
         _l("Email"),
         [DataRequired(_l("Enter the person's email address.")), Length(max=254), valid_email],

@@ -44,6 +44,8 @@ KIND_LABELS = {
     "invite": _l("Invitation to organise seminars"),
     "new_device_login": _l("New login to the account"),
     "message": _l("Message"),
+    "session_seat": _l("Seat in a session"),
+    "session_removed": _l("A session removed"),
 }
 OUTBOX_STATUS_LABELS = {
     OutboxStatus.PENDING: _l("Waiting to be sent"),
@@ -62,6 +64,8 @@ ACTION_LABELS = {
     "cancelled": _l("Cancelled the seminar"),
     "exported": _l("Exported the attendee list"),
     "added": _l("Added a person"),
+    "sessions_edited": _l("Changed the parallel sessions"),
+    "sessions_removed": _l("Removed a time slot with sessions"),
     "edited_registration": _l("Changed a person's details"),
     "changed_email": _l("Corrected a person's email address"),
     "changed_own_email": _l("The person changed their own email address"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -14,7 +14,7 @@ from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.mail import render
 from seminars.models import OutboxMessage, OutboxStatus, Registration, Seminar
-from seminars.organising import roster
+from seminars.organising import messaging, sessions
 from seminars.organising.access import managed_seminar
 from seminars.organising.dashboard import message_progress
 from seminars.web.attendees.forms import MessageForm
@@ -30,7 +30,8 @@ def messages(seminar_id: int):
     goes back to the form."""
     seminar = managed_seminar(current_user, seminar_id)
     form = MessageForm()
-    recipient_counts = roster.recipient_counts(seminar)
+    recipient_counts = messaging.recipient_counts(seminar)
+    _add_session_audiences(seminar, form, recipient_counts)
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -39,9 +40,9 @@ def messages(seminar_id: int):
             return _send_message(seminar, form, recipient_counts)
         elif "edit" not in request.form:
             form.form_id.data = secrets.token_hex(16)
-            count = roster.recipient_count(seminar, form.audience.data, _mode(seminar, form))
+            count = messaging.recipient_count(seminar, form.audience.data, _mode(seminar, form))
             return _render_preview(seminar, form, count)
-    history = roster.message_history(seminar)
+    history = messaging.message_history(seminar)
     progress = {message.id: message_progress(seminar.id, message.id) for message in history}
     template = "attendees/_message_history.html" if request.args.get("part") else None
     return (
@@ -63,10 +64,21 @@ def _mode(seminar: Seminar, form: MessageForm) -> str:
     return form.mode.data or "" if seminar.is_hybrid else ""
 
 
+def _add_session_audiences(seminar: Seminar, form: MessageForm, recipient_counts: dict) -> None:
+    """Everyone with a seat in one parallel session, as more choices of the form."""
+    labels = {}
+    for audience, session, seated in sessions.message_audiences(seminar.id):
+        title = f"{session.group.title}: {session.title}"
+        labels[audience] = _("Everyone with a seat in %(session)s", session=title)
+        recipient_counts[audience] = seated
+    form.audience.choices = [*form.audience.choices, *labels.items()]
+    g.session_audience_labels = labels
+
+
 def _sample_email(seminar: Seminar, form: MessageForm) -> tuple[str, str] | None:
     """(recipient's name, text of the email) as the worker would send it to the first
     recipient; their personal link is shown without its secret part."""
-    sample = roster.sample_message(
+    sample = messaging.sample_message(
         seminar,
         audience=form.audience.data,
         subject=form.subject.data,
@@ -98,7 +110,7 @@ def _render_preview(seminar: Seminar, form: MessageForm, recipients: int, status
 
 def _send_message(seminar: Seminar, form: MessageForm, recipient_counts: dict[str, int]):
     try:
-        count = roster.send_message(
+        count = messaging.send_message(
             seminar,
             current_user,
             audience=form.audience.data,
@@ -108,11 +120,11 @@ def _send_message(seminar: Seminar, form: MessageForm, recipient_counts: dict[st
             greeting=form.greeting.data,
             mode=_mode(seminar, form),
         )
-    except roster.AlreadySent:
+    except messaging.AlreadySent:
         db.session.rollback()
         flash(_("This message was already sent."), "success")
         return redirect(url_for(".messages", seminar_id=seminar.id), 303)
-    except roster.NoRecipients:
+    except messaging.NoRecipients:
         db.session.rollback()
         return _render_preview(seminar, form, 0, 409)
     db.session.commit()
@@ -164,7 +176,7 @@ def resend_email(seminar_id: int, message_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if roster.resend_email(message, seminar, current_user):
+    if messaging.resend_email(message, seminar, current_user):
         db.session.commit()
         flash(_("The email to %(email)s will be sent again.", email=message.to_email), "success")
     else:

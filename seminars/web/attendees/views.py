@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from seminars import dates, signup
 from seminars.extensions import db
 from seminars.models import OutboxMessage, Registration, Seminar, Status
-from seminars.organising import importing, roster
+from seminars.organising import importing, roster, sessions
 from seminars.organising.access import managed_seminar
 from seminars.signup.modes import MODES
 from seminars.web.attendees.forms import (
@@ -72,7 +72,7 @@ def formatting() -> dict:
         "fmt_stamp": lambda moment: dates.local(moment).strftime(pattern) if moment else "",
         "status_labels": STATUS_LABELS,
         "kind_labels": KIND_LABELS,
-        "audience_labels": AUDIENCE_LABELS,
+        "audience_labels": {**AUDIENCE_LABELS, **g.get("session_audience_labels", {})},
     }
 
 
@@ -114,17 +114,25 @@ def list_attendees(seminar_id: int):
         descending=descending,
         mode=mode,
     )
+    chosen = sessions.choices_by_registration(seminar.id)
+    in_session = sessions.session_of(seminar.id, request.args.get("session"))
+    if in_session is not None:
+        held = sessions.in_session(chosen, in_session.id)
+        entries = [entry for entry in entries if entry.registration.id in held]
     listing = {
         "status": status,
         "q": search,
         "sort": sort,
         "order": "desc" if descending else "",
         "mode": mode,
+        "session": str(in_session.id) if in_session else "",
     }
     return render_template(
         "attendees/list.html",
         seminar=seminar,
         entries=entries,
+        session_groups=sessions.session_seats.groups_of(seminar.id),
+        chosen=chosen,
         counts=roster.counts(seminar),
         mode_counts={m: roster.counts(seminar, m) for m in MODES} if seminar.is_hybrid else {},
         listing=listing,
@@ -306,12 +314,15 @@ def add_person(seminar_id: int):
             current_user,
             override_capacity=form.exceed_capacity.data,
             mode=form.mode.data,
+            sessions=form.session_choices(),
         )
         if outcome.kind == signup.Outcome.ALREADY_REGISTERED:
             existing = db.session.get(Registration, outcome.registration_id)
             form.email.errors.append(_("This address is already registered for the seminar."))
         elif outcome.kind == signup.Outcome.CLOSED:
             problem = _("The seminar is cancelled, so nobody can be added.")
+        elif outcome.kind == signup.Outcome.CHANGED:
+            problem = _("The sessions were changed just now. Check the choice and add again.")
         else:
             db.session.commit()
             registration = db.session.get(Registration, outcome.registration_id)
@@ -375,7 +386,10 @@ def import_attendees(seminar_id: int):
     parsed = importing.parse_csv(text) if source == "csv" else importing.parse_pasted(text)
 
     if "confirm" in request.form:
-        result = roster.import_people(seminar, parsed, current_user, mode=form.mode.data or "")
+        chosen = sessions.chosen_in_form(seminar.id, request.form)
+        result = roster.import_people(
+            seminar, parsed, current_user, mode=form.mode.data or "", sessions=chosen
+        )
         db.session.commit()
         flash(
             ngettext(
@@ -395,6 +409,7 @@ def import_attendees(seminar_id: int):
         "attendees/import_preview.html",
         seminar=seminar,
         preview=roster.preview_import(seminar, parsed, form.mode.data or ""),
+        session_groups=sessions.session_seats.groups_of(seminar.id),
         text=text,
         source=source,
         mode=form.mode.data or "",

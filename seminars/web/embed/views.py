@@ -138,6 +138,7 @@ def _sign_up(seminar: Seminar, form: SignupForm):
     seminar_id, version = seminar.id, seminar.content_version
     attendee = form.attendee(current_language())
     mode = form.chosen_mode()
+    chosen = form.session_choices()
     db.session.rollback()  # end the read; the signup locks and re-checks the seminar
     with db.engine.begin() as connection:  # commits at the end of the block
         outcome = signup.sign_up(
@@ -147,6 +148,7 @@ def _sign_up(seminar: Seminar, form: SignupForm):
             content_version=version,
             place_in_line=False,  # the answer shows no place (the email does)
             mode=mode,
+            sessions=chosen,
         )
     if outcome.kind == signup.Outcome.CHANGED:
         return _refused(seminar_id, _("The seminar was changed just now. Check your answers."))
@@ -154,6 +156,8 @@ def _sign_up(seminar: Seminar, form: SignupForm):
         return _refused(seminar_id, _("The seminar is fully booked."))
     if outcome.kind == signup.Outcome.CLOSED:
         return _refused(seminar_id, _("Registration for this seminar is closed."))
+    if outcome.kind == signup.Outcome.SESSION_FULL:
+        return _refused(seminar_id, _("A session you chose is full. Choose another."))
     # Read again as a reader: on SQLite a plain transaction would queue for the write lock.
     return _inbox(_seminar_or_404(Seminar.id == seminar_id), attendee.email)
 

@@ -5,7 +5,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from seminars.web.organizer import branding, embedding, views  # noqa: F401 (routes)
+    # sessions adds its routes to the blueprint of `views` on import.
+    from seminars.web.organizer import branding, embedding, sessions, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(embedding.bp)

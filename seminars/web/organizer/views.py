@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from seminars.content import render_markdown
 from seminars.extensions import db
 from seminars.models import Organizer, Seminar, SeminarStatus, utcnow
-from seminars.organising import editor
+from seminars.organising import editor, sessions
 from seminars.organising.access import managed_seminar
 from seminars.organising.dashboard import overview, seminar_history
 from seminars.slugs import SlugTaken
@@ -39,9 +39,12 @@ def me() -> Organizer:
 @bp.get("/")
 def dashboard():
     now = utcnow()
+    seminars = overview(me(), now)
+    shown = [row.seminar.id for row in (*seminars.upcoming, *seminars.past)]
     return render_template(
         "organizer/dashboard.html",
-        overview=overview(me(), now),
+        overview=seminars,
+        session_counts=sessions.by_seminar(shown),
         charts=charts,
         now=now,
     )

@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from seminars.web.public import attendance, organisations, statements, views
+    # my_sessions adds its routes to the blueprint of `views` on import.
+    from seminars.web.public import attendance, my_sessions, organisations, statements, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(organisations.bp)

@@ -23,6 +23,7 @@ from seminars.web.fields import (
     one_line,
     valid_email,
 )
+from seminars.web.public.session_fields import SessionChoiceFields
 
 # An optional choice can be left or made unanswered, also without JavaScript.
 NO_ANSWER = ("", _l("No answer"))
@@ -134,7 +135,9 @@ class AttendeeDetailsForm(FlaskForm):
     @classmethod
     def for_seminar(cls, seminar: Seminar, **kwargs):
         """A form with one field per custom question, named q<id>."""
-        return cls._with_questions(list(seminar.questions))(**kwargs)
+        return cls._with_sessions(cls._with_questions(list(seminar.questions)), seminar.id)(
+            **kwargs
+        )
 
     @classmethod
     def for_registration(cls, registration: Registration):
@@ -179,6 +182,7 @@ class AttendeeDetailsForm(FlaskForm):
             form_class = cls._with_questions([AskedQuestion.of(q) for q in load()])
             if hybrid:
                 form_class = type(cls.__name__, (form_class,), {"mode": _mode_field()})
+            form_class = cls._with_sessions(form_class, seminar_id)
             with lock:
                 classes[key] = form_class
         return form_class
@@ -188,6 +192,11 @@ class AttendeeDetailsForm(FlaskForm):
         fields = {q.field_name: _question_field(q) for q in questions}
         form_class = type(cls.__name__, (cls,), fields)
         form_class.questions = questions
+        return form_class
+
+    @classmethod
+    def _with_sessions(cls, form_class, seminar_id: int):
+        """The signup form adds the seminar's parallel sessions; the details form has none."""
         return form_class
 
     def question_fields(self) -> list[tuple[Question, Field]]:
@@ -220,7 +229,7 @@ class AttendeeDetailsForm(FlaskForm):
         return answers
 
 
-class SignupForm(AttendeeDetailsForm):
+class SignupForm(SessionChoiceFields, AttendeeDetailsForm):
     class Meta:
         # CSRFProtect checks the token of every POST before a view runs; this form's own
         # token field would only sign a fresh token on every signup. The page prints

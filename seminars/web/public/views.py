@@ -177,6 +177,9 @@ PROBLEMS = {
         "stands: the link to it is in the email you got then."
     ),
     signup.Outcome.CLOSED: _l("Registration for this seminar is closed."),
+    signup.Outcome.SESSION_FULL: _l(
+        "A session you chose became full just now and has no waiting list. Choose another."
+    ),
     # Changed again while this person's form was checked once more.
     signup.Outcome.CHANGED: _l(
         "The seminar was changed just now. Check your answers and send them again."
@@ -219,6 +222,7 @@ def _check_and_sign_up(state, *, fresh: bool) -> tuple[SignupForm, signup.Signup
             content_version=state.content_version,
             place_in_line=False,  # the answer shows no place (the email does)
             mode=form.chosen_mode(),
+            sessions=form.session_choices(),
         )
     return form, outcome
 
@@ -307,10 +311,18 @@ def _render_manage(registration: Registration, token: str, form=None, *, status=
             can_change=registration.status != Status.CANCELLED and seminar.ends_at > utcnow(),
             online_details=modes.online_details_for(seminar, registration),
             venue_shown=modes.venue_for(seminar, registration),
+            session_slots=_session_slots(registration),
+            session_result=request.args.get("session", ""),
             **extra,
         ),
         status,
     )
+
+
+def _session_slots(registration: Registration) -> list:
+    from seminars.web.public.my_sessions import slots_of  # its routes import this module
+
+    return slots_of(registration) if registration.status != Status.CANCELLED else []
 
 
 @bp.get("/r/<token>")
