@@ -15,6 +15,12 @@ from seminars.models.auth import (
     SsoProvider,
     TotpFactor,
 )
+from seminars.models.integrations import (
+    ApiToken,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from seminars.models.organisations import (
     MANAGING_ROLES,
     Organization,
@@ -40,6 +46,10 @@ from seminars.models.seminars import (
 from seminars.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "ApiToken",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "MANAGING_ROLES",
     "STATUS_FILTERS",
     "AccountEvent",

@@ -53,6 +53,9 @@ class Organization(db.Model):
     embed_origins: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     # Its people sign in with a second factor (or through single sign-on).
     require_second_factor: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Answers to health-data questions (diet, accessibility) go out through the API and
+    # webhooks only when the organisation turns this on.
+    share_health_answers: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
