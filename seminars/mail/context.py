@@ -33,9 +33,10 @@ SUBJECTS = {
     "password_reset": _l("Reset your password"),
     "invite": _l("You are invited to organise seminars"),
     "new_device_login": _l("New login to your organiser account"),
+    "webhook_disabled": _l("A webhook was turned off"),
 }
 # Kinds about an organiser's account, sent without a seminar.
-ACCOUNT_KINDS = {"password_reset", "invite", "new_device_login"}
+ACCOUNT_KINDS = {"password_reset", "invite", "new_device_login", "webhook_disabled"}
 
 
 def absolute(endpoint: str, **values) -> str:

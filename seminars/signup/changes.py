@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from seminars.api import webhooks
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import Registration, Status, utcnow
@@ -30,6 +31,7 @@ def cancel(
     db.session.flush()
     if notify:
         outbox.queue_for_registration("cancelled", registration)
+    webhooks.registration_event("registration.cancelled", registration.id, seminar.id, now=now)
     if not was_confirmed:
         return []
     seats.free_seat(db.session.connection(), seminar.id)
@@ -55,6 +57,7 @@ def change_answers(
     outbox.queue_for_registration(
         "answers_changed", registration, dedupe_suffix=str(registration.updated_at.timestamp())
     )
+    webhooks.registration_event("registration.changed", registration.id, registration.seminar_id)
     return True
 
 
@@ -68,6 +71,7 @@ def anonymise(registration: Registration, *, now: datetime | None = None) -> Non
     registration.answers = {}
     registration.anonymised_at = now
     outbox.forget_recipient(registration)
+    webhooks.forget_registration(registration.id)
 
 
 def delete_own_data(registration: Registration, *, now: datetime | None = None) -> None:

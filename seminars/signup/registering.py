@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Row
 
+from seminars.api import webhooks
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import SeminarStatus, Status, registration_phase, utcnow
@@ -141,6 +142,10 @@ def sign_up(
                 "added_by_organizer": by_organizer,
             },
         ).one()
+        if locked.has_webhooks:
+            webhooks.registration_event(
+                "registration.created", registration.id, seminar_id, connection=connection, now=now
+            )
         if status == Status.CONFIRMED:
             outbox.queue_for_registration("confirmed", registration, connection=connection)
             return SignupOutcome(Outcome.SEATED, registration.id, token)

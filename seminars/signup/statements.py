@@ -6,9 +6,9 @@ composing these statements on every signup would cost more than running them.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from sqlalchemy import bindparam, exists, func, insert, literal_column, or_, select, update
 
-from seminars.models import Registration, Seminar, Status
+from seminars.models import Registration, Seminar, Status, WebhookEndpoint, seminar_cohosts
 
 _seminar = Seminar.__table__.c
 _registration = Registration.__table__
@@ -20,6 +20,22 @@ ACTIVE_REGISTRATION = select(_registration.c.id).where(
     # query that repeats its condition literally (`status != ?` read every registration of
     # the seminar, on every signup).
     _registration.c.status != literal_column(f"'{Status.CANCELLED}'"),
+)
+
+_endpoint = WebhookEndpoint.__table__.c
+
+# Whether an enabled webhook endpoint of the seminar's host or co-hosts exists: a signup
+# with nobody to tell spends no query on webhooks.
+HAS_WEBHOOKS = exists().where(
+    _endpoint.enabled,
+    or_(
+        _endpoint.organization_id == _seminar.organization_id,
+        _endpoint.organization_id.in_(
+            select(seminar_cohosts.c.organization_id).where(
+                seminar_cohosts.c.seminar_id == _seminar.id
+            )
+        ),
+    ),
 )
 
 # The seminar under its row lock (on SQLite the transaction began IMMEDIATE, see
@@ -36,6 +52,7 @@ LOCK_FOR_SIGNUP = (
         _seminar.registration_opens_at,
         _seminar.registration_closes_at,
         ACTIVE_REGISTRATION.scalar_subquery().label("existing_id"),
+        HAS_WEBHOOKS.label("has_webhooks"),
     )
     .where(_seminar.id == bindparam("seminar"))
     .with_for_update(of=Seminar.__table__)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from seminars.api import webhooks
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import Registration, Seminar, Status, utcnow
@@ -78,3 +79,4 @@ def _confirm(registration: Registration, now: datetime) -> None:
     registration.updated_at = now
     db.session.flush()
     outbox.queue_for_registration("promoted", registration)
+    webhooks.registration_event("registration.promoted", registration.id, registration.seminar_id)
