@@ -1,11 +1,12 @@
-"""The organiser area: the dashboard, the seminar editor, and the organisation's website
-(embedding and feeds)."""
+"""The organiser area: the dashboard, the seminar editor, the organisation's website
+(embedding and feeds) and its own systems (API tokens, webhooks)."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from seminars.web.organizer import embedding, views
+    from seminars.web.organizer import embedding, integrations, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(embedding.bp)
+    app.register_blueprint(integrations.bp)
