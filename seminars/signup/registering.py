@@ -122,26 +122,17 @@ def sign_up(
         else:
             return SignupOutcome(Outcome.FULL)
 
-        salt = tokens.new_salt()
-        token = tokens.token_for_salt(salt)
-        registration = connection.execute(
-            statements.INSERT_REGISTRATION,
-            {
-                "seminar_id": seminar_id,
-                "name": attendee.name,
-                "email": attendee.email.strip(),
-                "email_key": key,
-                "organization": attendee.organization,
-                "answers": attendee.answers,
-                "status": status,
-                "language": attendee.language,
-                "token_salt": salt,
-                "token_hash": tokens.hash_token(token),
-                "created_at": now,
-                "updated_at": now,
-                "added_by_organizer": by_organizer,
-            },
-        ).one()
+        token, registration = _insert(
+            connection, seminar_id, attendee, key, status, now, by_organizer
+        )
+        if registration is None:
+            # The address was signed up while this signup waited for the seminar's lock.
+            if status == Status.CONFIRMED:
+                seats.free_seat(connection, seminar_id)
+            existing = connection.execute(
+                statements.ACTIVE_REGISTRATION, {"seminar": seminar_id, "email_key": key}
+            ).scalar_one()
+            return _already_registered(connection, existing, now, by_organizer)
         if locked.has_webhooks:
             webhooks.registration_event(
                 "registration.created", registration.id, seminar_id, connection=connection, now=now
@@ -157,6 +148,40 @@ def sign_up(
             else None
         )
         return SignupOutcome(Outcome.WAITING, registration.id, token, position)
+
+
+def _insert(
+    connection: Connection,
+    seminar_id: int,
+    attendee: Attendee,
+    key: str,
+    status: Status,
+    now: datetime,
+    by_organizer: bool,
+) -> tuple[str, Row | None]:
+    """(manage token, the new registration's row), or no row when the address holds an
+    active registration already."""
+    salt = tokens.new_salt()
+    token = tokens.token_for_salt(salt)
+    registration = connection.execute(
+        statements.insert_registration(connection.dialect.name),
+        {
+            "seminar_id": seminar_id,
+            "name": attendee.name,
+            "email": attendee.email.strip(),
+            "email_key": key,
+            "organization": attendee.organization,
+            "answers": attendee.answers,
+            "status": status,
+            "language": attendee.language,
+            "token_salt": salt,
+            "token_hash": tokens.hash_token(token),
+            "created_at": now,
+            "updated_at": now,
+            "added_by_organizer": by_organizer,
+        },
+    ).one_or_none()
+    return token, registration
 
 
 def _closed(locked: Row, now: datetime, *, by_organizer: bool) -> bool:

@@ -6,7 +6,10 @@ composing these statements on every signup would cost more than running them.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, exists, func, insert, literal_column, or_, select, update
+from functools import cache
+
+from sqlalchemy import bindparam, exists, func, literal_column, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from seminars.models import Registration, Seminar, Status, WebhookEndpoint, seminar_cohosts
 
@@ -71,14 +74,31 @@ FREE_SEAT = (
     .values(seats_taken=_seminar.seats_taken - 1)
 )
 
-# What the outbox needs of the new registration comes back with its id.
-INSERT_REGISTRATION = insert(_registration).returning(
-    _registration.c.id,
-    _registration.c.seminar_id,
-    _registration.c.email,
-    _registration.c.name,
-    _registration.c.language,
-)
+
+@cache
+def insert_registration(dialect: str):
+    """The new registration, or no row when the address holds an active one already (the
+    unique index says so). What the outbox needs of it comes back with its id.
+
+    The lock statement's address check can miss a registration: on PostgreSQL it reads as
+    of the moment the statement began, before it waited for the seminar's lock, so a
+    signup of the same address committed meanwhile is not seen there, only here."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_registration)
+        .on_conflict_do_nothing(
+            index_elements=["seminar_id", "email_key"],
+            index_where=_registration.c.status != literal_column(f"'{Status.CANCELLED}'"),
+        )
+        .returning(
+            _registration.c.id,
+            _registration.c.seminar_id,
+            _registration.c.email,
+            _registration.c.name,
+            _registration.c.language,
+        )
+    )
+
 
 # What the outbox needs to send an existing registration its link again.
 REGISTRATION_BY_ID = select(
