@@ -3,6 +3,7 @@ cancelling with the waiting list moving, cursors, and the audit log."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -181,8 +182,14 @@ def test_pages_follow_the_cursor_and_updated_since(client, seminar_factory, orga
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     body = client.get(url, query_string={"updated_since": later}, headers=bearer(token))
     assert body.get_json()["items"] == []
-    bad = client.get(url, query_string={"cursor": "nonsense"}, headers=bearer(token))
-    assert bad.status_code == 422
+    forged = [
+        "nonsense",
+        base64.urlsafe_b64encode(b'["2026-01-01T00:00:00", 1]').decode(),  # no offset
+        base64.urlsafe_b64encode(b'["2026-01-01T00:00:00+00:00", 99999999999999999999]').decode(),
+    ]
+    for cursor in forged:
+        bad = client.get(url, query_string={"cursor": cursor}, headers=bearer(token))
+        assert bad.status_code == 422, cursor
 
 
 def test_health_answers_only_when_the_organisation_shares_them(

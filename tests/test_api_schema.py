@@ -80,11 +80,13 @@ def test_api(api_schema, world, scopes, mode):
         max_examples=EXAMPLES,
         deadline=None,
         database=None,
+        derandomize=True,  # the same cases on every run: a failure here is reproducible
         suppress_health_check=list(hypothesis.HealthCheck),
     )
     def check(case, target, registration):
         parameters = case.path_parameters if case.path_parameters is not None else {}
-        if "seminar_id" in parameters and target != "generated":
+        # Positive cases only: a negative case made valid again would rightly be accepted.
+        if "seminar_id" in parameters and target != "generated" and mode == GenerationMode.POSITIVE:
             parameters["seminar_id"] = world[target]
             if "registration_id" in parameters:
                 parameters["registration_id"] = registration

@@ -35,9 +35,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         moment, registration_id = json.loads(raw)
-        return datetime.fromisoformat(moment), int(registration_id)
+        moment, registration_id = datetime.fromisoformat(moment), int(registration_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
         raise BadCursor(cursor) from error
+    if moment.tzinfo is None or not 0 <= registration_id <= schemas.MAX_ID:
+        raise BadCursor(cursor)
+    return moment, registration_id
 
 
 def _waiting_positions(seminar_id: int) -> dict[int, int]:
