@@ -126,28 +126,57 @@ def sign_up(
             connection, seminar_id, attendee, key, status, now, by_organizer
         )
         if registration is None:
-            # The address was signed up while this signup waited for the seminar's lock.
-            if status == Status.CONFIRMED:
-                seats.free_seat(connection, seminar_id)
-            existing = connection.execute(
-                statements.ACTIVE_REGISTRATION, {"seminar": seminar_id, "email_key": key}
-            ).scalar_one()
-            return _already_registered(connection, existing, now, by_organizer)
-        if locked.has_webhooks:
-            webhooks.registration_event(
-                "registration.created", registration.id, seminar_id, connection=connection, now=now
-            )
-        if status == Status.CONFIRMED:
-            outbox.queue_for_registration("confirmed", registration, connection=connection)
-            return SignupOutcome(Outcome.SEATED, registration.id, token)
-        outbox.queue_for_registration("waiting", registration, connection=connection)
-        place = {"seminar": seminar_id, "registration": registration.id}
-        position = (
-            connection.execute(statements.PLACE_IN_LINE, place).one().position
-            if place_in_line
-            else None
+            return _signed_up_meanwhile(connection, seminar_id, key, status, now, by_organizer)
+        return _registered(connection, locked, registration, token, status, now, place_in_line)
+
+
+def _signed_up_meanwhile(
+    connection: Connection,
+    seminar_id: int,
+    key: str,
+    status: Status,
+    now: datetime,
+    by_organizer: bool,
+) -> SignupOutcome:
+    """The address was signed up while this signup waited for the seminar's lock: the seat
+    it took goes back, and the person has the registration they had."""
+    if status == Status.CONFIRMED:
+        seats.free_seat(connection, seminar_id)
+    existing = connection.execute(
+        statements.ACTIVE_REGISTRATION, {"seminar": seminar_id, "email_key": key}
+    ).scalar_one()
+    return _already_registered(connection, existing, now, by_organizer)
+
+
+def _registered(
+    connection: Connection,
+    locked: Row,
+    registration: Row,
+    token: str,
+    status: Status,
+    now: datetime,
+    place_in_line: bool,
+) -> SignupOutcome:
+    """A new registration: its email and webhook events queued, and the outcome."""
+    if locked.has_webhooks:
+        webhooks.registration_event(
+            "registration.created",
+            registration.id,
+            registration.seminar_id,
+            connection=connection,
+            now=now,
         )
-        return SignupOutcome(Outcome.WAITING, registration.id, token, position)
+    if status == Status.CONFIRMED:
+        outbox.queue_for_registration("confirmed", registration, connection=connection)
+        return SignupOutcome(Outcome.SEATED, registration.id, token)
+    outbox.queue_for_registration("waiting", registration, connection=connection)
+    place = {"seminar": registration.seminar_id, "registration": registration.id}
+    position = (
+        connection.execute(statements.PLACE_IN_LINE, place).one().position
+        if place_in_line
+        else None
+    )
+    return SignupOutcome(Outcome.WAITING, registration.id, token, position)
 
 
 def _insert(

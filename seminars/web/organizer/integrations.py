@@ -268,13 +268,22 @@ def test_webhook(organization_id: int, endpoint_id: int):
     return redirect(request_url(organization, endpoint), 303)
 
 
-@bp.post(ORGANIZATION + "/webhooks/<int:endpoint_id>/<any(enable, disable):action>")
-def switch_webhook(organization_id: int, endpoint_id: int, action: str):
+@bp.post(ORGANIZATION + "/webhooks/<int:endpoint_id>/enable")
+def enable_webhook(organization_id: int, endpoint_id: int):
+    return _switch(organization_id, endpoint_id, on=True)
+
+
+@bp.post(ORGANIZATION + "/webhooks/<int:endpoint_id>/disable")
+def disable_webhook(organization_id: int, endpoint_id: int):
+    return _switch(organization_id, endpoint_id, on=False)
+
+
+def _switch(organization_id: int, endpoint_id: int, *, on: bool):
     organization = _organization_or_404(organization_id)
     endpoint = _endpoint_or_404(organization, endpoint_id)
-    webhooks.set_enabled(endpoint, action == "enable", current_user)
+    webhooks.set_enabled(endpoint, on, current_user)
     db.session.commit()
-    flash(_("The webhook is on.") if action == "enable" else _("The webhook is off."), "success")
+    flash(_("The webhook is on.") if on else _("The webhook is off."), "success")
     return redirect(request_url(organization, endpoint), 303)
 
 
