@@ -40,6 +40,7 @@ KIND_LABELS = {
     "password_reset": _l("New password"),
     "invite": _l("Invitation to organise seminars"),
     "new_device_login": _l("New login to the account"),
+    "webhook_disabled": _l("Webhook turned off"),
     "message": _l("Message"),
 }
 OUTBOX_STATUS_LABELS = {
