@@ -75,4 +75,9 @@ DEFAULTS = {
     "LOGIN_ACCOUNT_RATE_LIMIT": "5/minute",
     "SECOND_FACTOR_RATE_LIMIT": "5/minute;20/hour",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Requests per API token (or per address without one).
+    "API_RATE_LIMIT": "120/minute;5000/hour",
+    # Seconds a webhook endpoint has to answer; retries back off up to WEBHOOK_RETRY_DELAYS.
+    "WEBHOOK_TIMEOUT": 10,
+    "WEBHOOK_BATCH_SIZE": 50,
 }

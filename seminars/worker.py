@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from seminars.api import deliveries as webhook_deliveries
 from seminars.extensions import db
 from seminars.mail import bounces, delivery, reminders
 from seminars.models import utcnow
@@ -18,6 +19,9 @@ class PassSummary:
     reminders: reminders.QueuedReport
     attendance_checks: reminders.QueuedReport
     delivery: delivery.DeliveryReport = field(default_factory=delivery.DeliveryReport)
+    webhooks: webhook_deliveries.WebhookReport = field(
+        default_factory=webhook_deliveries.WebhookReport
+    )
     # Registrations anonymised by the daily purge, or None when it was not due this pass.
     purged: int | None = None
     # Addresses found not to work in the bounce mailbox, or None when it was not read.
@@ -31,6 +35,7 @@ class PassSummary:
             or self.attendance_checks.queued
             or self.attendance_checks.missed
             or self.delivery.claimed
+            or self.webhooks.claimed
             or self.purged
             or self.bounced
         )
@@ -42,7 +47,9 @@ class PassSummary:
             f"attendance checks queued {self.attendance_checks.queued} "
             f"(missed {self.attendance_checks.missed}); "
             f"mail sent {sent.sent}, retrying {sent.retrying}, failed {sent.failed}, "
-            f"not sent {sent.missed}"
+            f"not sent {sent.missed}; "
+            f"webhooks delivered {self.webhooks.delivered}, failed {self.webhooks.failed}"
+            + (f", endpoints disabled {self.webhooks.disabled}" if self.webhooks.disabled else "")
             + (f"; purge anonymised {self.purged}" if self.purged is not None else "")
             + (f"; bounces read {self.bounced}" if self.bounced is not None else "")
         )
@@ -62,6 +69,8 @@ def run_pass(now: datetime | None = None) -> PassSummary:
         summary.purged = purge_run.registrations_anonymised
     db.session.commit()
     summary.bounced = bounces.poll_if_due(db.engine.connect)
+    # Webhooks first: a disabled endpoint's mail to its organisers then goes in this pass.
+    summary.webhooks = webhook_deliveries.deliver_pending(now)
     batch_size = current_app.config["OUTBOX_BATCH_SIZE"]
     # A reminder run renders each audience's text once, not once per batch, and sends every
     # batch over one SMTP connection.

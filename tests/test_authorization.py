@@ -17,8 +17,11 @@ from sqlalchemy import func, select
 
 from seminars import signup
 from seminars.accounts import organizers, sessions, sso
+from seminars.api import tokens as api_tokens
+from seminars.api import webhooks
 from seminars.extensions import db
 from seminars.models import (
+    ApiToken,
     AuditEvent,
     LoginSession,
     Organization,
@@ -33,6 +36,7 @@ from seminars.models import (
     SessionGroup,
     SsoIdentity,
     SsoProvider,
+    WebhookEndpoint,
 )
 from tests.conftest import DIET_QUESTION, attendee, log_in, make_app, register
 
@@ -51,6 +55,8 @@ RESOURCE_PARAMS = {
     "provider_id",
     "domain_id",
     "group_id",
+    "token_id",
+    "endpoint_id",
 }
 # What a door helper may open besides their own account (/organizer/account/…).
 DOOR_HELPER_ENDPOINTS = {
@@ -79,6 +85,8 @@ class World:
     victim_identity: SsoIdentity
     provider: SsoProvider
     victim_group: SessionGroup
+    victim_token: ApiToken | None = None
+    victim_endpoint: WebhookEndpoint | None = None
 
     def ids(self, *, own_seminar: bool = False) -> dict[str, int | str]:
         return {
@@ -93,6 +101,8 @@ class World:
             "provider_id": self.provider.id,
             "domain_id": self.provider.domains[0].id,
             "group_id": self.victim_group.id,
+            "token_id": self.victim_token.id,
+            "endpoint_id": self.victim_endpoint.id,
         }
 
 
@@ -144,8 +154,20 @@ def world(app, organization_factory, organizer_factory, seminar_factory) -> Worl
     victim_session = sessions.start(
         victim_organizer, device_token="victim", user_agent="", method="password"
     ).login_session
+    victim_token = api_tokens.create(
+        victim_organization, "CRM", ["seminars:read"], victim_organizer
+    ).row
+    victim_endpoint = webhooks.add_endpoint(
+        victim_organization,
+        "https://crm.example.org/hook",
+        ["seminar.changed"],
+        "",
+        victim_organizer,
+    )
     db.session.commit()
     return World(
+        victim_token=victim_token,
+        victim_endpoint=victim_endpoint,
         victim_organization=victim_organization,
         victim_organizer=victim_organizer,
         victim_seminar=victim_seminar,
@@ -210,6 +232,10 @@ def victim_state(world: World) -> tuple:
         db.session.scalar(select(func.count(Passkey.id))),
         db.session.scalar(select(func.count(SsoIdentity.id))),
         db.session.get(SsoProvider, world.provider.id).name,
+        db.session.get(ApiToken, world.victim_token.id).revoked_at,
+        db.session.get(WebhookEndpoint, world.victim_endpoint.id).enabled,
+        db.session.get(WebhookEndpoint, world.victim_endpoint.id).url,
+        db.session.get(Organization, world.victim_organization.id).share_health_answers,
         len(db.session.get(SsoProvider, world.provider.id).domains),
         db.session.scalar(select(func.count(OutboxMessage.id))),
         db.session.scalar(
@@ -352,7 +378,8 @@ def test_door_helper_reaches_only_the_check_in_of_their_seminars(app, client, wo
     assert victim_state(world)[:-1] == before[:-1]
     actions = set(db.session.scalars(select(AuditEvent.action)))
     db.session.rollback()
-    assert actions <= {"checked_in", "check_in_undone"}, actions
+    made_by_the_fixture = {"api_token_created", "webhook_added"}
+    assert actions - made_by_the_fixture <= {"checked_in", "check_in_undone"}, actions
 
 
 def test_door_helpers_list_shows_names_and_organisations_only(app, client, world):
@@ -438,13 +465,28 @@ def test_every_post_needs_a_csrf_token(csrf_app):
         "token": signup.manage_token(registration),
         # CSRF is checked before any of these is looked up.
         **dict.fromkeys(
-            ("passkey_id", "session_id", "identity_id", "provider_id", "domain_id", "group_id"), 1
+            (
+                "passkey_id",
+                "session_id",
+                "identity_id",
+                "provider_id",
+                "domain_id",
+                "group_id",
+                "token_id",
+                "endpoint_id",
+            ),
+            1,
         ),
     }
     db.session.rollback()
     client = csrf_app.test_client()
     log_in(client, owner)
-    post_rules = [r for r in csrf_app.url_map.iter_rules() if "POST" in r.methods]
+    # The JSON API takes no cookie, only a bearer token: no CSRF to check (tests/test_api.py).
+    post_rules = [
+        r
+        for r in csrf_app.url_map.iter_rules()
+        if "POST" in r.methods and not r.rule.startswith("/api/")
+    ]
     assert len(post_rules) > 15
     for rule in post_rules:
         url = url_for_rule(rule, ids)

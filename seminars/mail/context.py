@@ -41,9 +41,10 @@ SUBJECTS = {
     "new_device_login": _l("New login to your organiser account"),
     "session_seat": _l("You got a seat in a session: %(title)s"),
     "session_removed": _l("A session you chose is removed: %(title)s"),
+    "webhook_disabled": _l("A webhook was turned off"),
 }
 # Kinds about an organiser's account, sent without a seminar.
-ACCOUNT_KINDS = {"password_reset", "invite", "new_device_login"}
+ACCOUNT_KINDS = {"password_reset", "invite", "new_device_login", "webhook_disabled"}
 # Kinds to an address that no longer opens the registration: they carry no manage link.
 LINKLESS_KINDS = {"address_changed_notice"}
 

@@ -15,6 +15,12 @@ from seminars.models.auth import (
     SsoProvider,
     TotpFactor,
 )
+from seminars.models.integrations import (
+    ApiToken,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from seminars.models.organisations import (
     MANAGING_ROLES,
     Organization,
@@ -44,6 +50,10 @@ from seminars.models.sessions import ChoiceState, SeminarSession, SessionChoice,
 from seminars.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "ApiToken",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "MANAGING_ROLES",
     "STATUS_FILTERS",
     "AccountEvent",

@@ -60,6 +60,9 @@ class Organization(db.Model):
     logo_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
     logo_version: Mapped[str] = mapped_column(String(16), default="", server_default="")
     accent_color: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    # Answers to health-data questions (diet, accessibility) go out through the API and
+    # webhooks only when the organisation turns this on.
+    share_health_answers: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

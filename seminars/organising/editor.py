@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from seminars import dates, signup
+from seminars.api import webhooks
 from seminars.extensions import db
 from seminars.models import (
     DetailsIn,
@@ -343,6 +344,8 @@ def update_seminar(
     if changed:
         audit.record(organizer, "edited", seminar=seminar, detail=_changes(before, after, changed))
     db.session.flush()
+    if changed and seminar.status != SeminarStatus.DRAFT:
+        webhooks.seminar_event("seminar.changed", seminar)
     return EditResult(changed, promoted, time_or_place_changed)
 
 
@@ -432,6 +435,7 @@ def publish(organizer: Organizer, seminar: Seminar) -> None:
     seminar.status = SeminarStatus.PUBLISHED
     db.session.flush()
     audit.record(organizer, "published", seminar=seminar)
+    webhooks.seminar_event("seminar.published", seminar)
 
 
 def unpublish(organizer: Organizer, seminar: Seminar) -> None:
@@ -449,3 +453,4 @@ def cancel_seminar(organizer: Organizer, seminar: Seminar, message: str) -> None
         raise SeminarIsCancelled(seminar.id)
     announcements.cancel_seminar(seminar, message)
     audit.record(organizer, "cancelled", seminar=seminar, detail={"message": message})
+    webhooks.seminar_event("seminar.cancelled", seminar)

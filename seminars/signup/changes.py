@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from seminars.api import webhooks
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import OutboxMessage, OutboxStatus, Registration, Status, utcnow
@@ -37,6 +38,7 @@ def cancel(
         outbox.queue_for_registration("cancelled", registration)
     connection = db.session.connection()
     freed_sessions = session_seats.release(connection, registration.id)
+    webhooks.registration_event("registration.cancelled", registration.id, seminar.id, now=now)
     if not was_confirmed:
         return []
     modes.free_seat(connection, seminar.id, modes.pool(seminar, registration.mode))
@@ -65,6 +67,7 @@ def change_answers(
     outbox.queue_for_registration(
         "answers_changed", registration, dedupe_suffix=str(registration.updated_at.timestamp())
     )
+    webhooks.registration_event("registration.changed", registration.id, registration.seminar_id)
     return True
 
 
@@ -155,6 +158,7 @@ def anonymise(registration: Registration, *, now: datetime | None = None) -> Non
     registration.answers = {}
     registration.anonymised_at = now
     outbox.forget_recipient(registration)
+    webhooks.forget_registration(registration.id)
 
 
 def delete_own_data(registration: Registration, *, now: datetime | None = None) -> None:

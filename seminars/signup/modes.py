@@ -21,6 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
+from seminars.api import webhooks
 from seminars.extensions import db
 from seminars.mail import folding
 from seminars.mail import queue as outbox
@@ -138,6 +139,7 @@ def confirm_seat(registration: Registration, now: datetime) -> None:
     outbox.queue_for_registration(
         "promoted", registration, context={"folded": folded} if folded else None
     )
+    webhooks.registration_event("registration.promoted", registration.id, registration.seminar_id)
     # A seat at the seminar: now the sessions chosen seat them where there is room (their
     # "promoted" mail lists them).
     connection = db.session.connection()
@@ -258,6 +260,7 @@ def switch_mode(registration: Registration, mode: str, *, now: datetime | None =
         else:
             registration.mode = mode
             confirm_seat(registration, now)
+        webhooks.registration_event("registration.changed", registration.id, seminar.id, now=now)
         return Switch.SWITCHED
     if registration.status != Status.CONFIRMED or not target.waitlist_enabled:
         return Switch.FULL

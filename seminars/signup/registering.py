@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Row
 
+from seminars.api import webhooks
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import SeminarMode, SeminarStatus, Status, registration_phase, utcnow
@@ -140,27 +141,13 @@ def sign_up(
         else:
             return SignupOutcome(Outcome.FULL)
 
-        salt = tokens.new_salt()
-        token = tokens.token_for_salt(salt)
-        registration = connection.execute(
-            statements.INSERT_REGISTRATION,
-            {
-                "seminar_id": seminar_id,
-                "name": attendee.name,
-                "email": attendee.email.strip(),
-                "email_key": key,
-                "organization": attendee.organization,
-                "answers": attendee.answers,
-                "status": status,
-                "language": attendee.language,
-                "token_salt": salt,
-                "token_hash": tokens.hash_token(token),
-                "created_at": now,
-                "updated_at": now,
-                "added_by_organizer": by_organizer,
-                "mode": seats_of.mode,
-            },
-        ).one()
+        token, registration = _insert(
+            connection, seminar_id, attendee, key, status, now, by_organizer, seats_of.mode
+        )
+        if registration is None:
+            return _signed_up_meanwhile(
+                connection, seminar_id, seats_of, key, status, now, by_organizer
+            )
         session_states = session_seats.take_choices(
             connection,
             registration.id,
@@ -169,17 +156,94 @@ def sign_up(
             override_capacity=override_capacity,
             now=now,
         )
-        if status == Status.CONFIRMED:
-            outbox.queue_for_registration("confirmed", registration, connection=connection)
-            return SignupOutcome(Outcome.SEATED, registration.id, token, None, session_states)
-        outbox.queue_for_registration("waiting", registration, connection=connection)
-        hybrid = locked.mode == SeminarMode.HYBRID
-        position = (
-            modes.place_in_line(connection, seminar_id, registration.id, hybrid, seats_of.mode)[0]
-            if place_in_line
-            else None
+        outcome = _registered(connection, locked, registration, token, status, now)
+        if outcome.kind == Outcome.WAITING and place_in_line:
+            hybrid = locked.mode == SeminarMode.HYBRID
+            position = modes.place_in_line(
+                connection, seminar_id, registration.id, hybrid, seats_of.mode
+            )[0]
+            return SignupOutcome(Outcome.WAITING, registration.id, token, position, session_states)
+        return SignupOutcome(outcome.kind, registration.id, token, None, session_states)
+
+
+def _signed_up_meanwhile(
+    connection: Connection,
+    seminar_id: int,
+    seats_of: modes.Pool,
+    key: str,
+    status: Status,
+    now: datetime,
+    by_organizer: bool,
+) -> SignupOutcome:
+    """The address was signed up while this signup waited for the seminar's lock: the seat
+    it took goes back, and the person has the registration they had."""
+    if status == Status.CONFIRMED:
+        modes.free_seat(connection, seminar_id, seats_of)
+    existing = connection.execute(
+        statements.ACTIVE_REGISTRATION, {"seminar": seminar_id, "email_key": key}
+    ).scalar_one()
+    return _already_registered(connection, existing, now, by_organizer)
+
+
+def _registered(
+    connection: Connection,
+    locked: Row,
+    registration: Row,
+    token: str,
+    status: Status,
+    now: datetime,
+) -> SignupOutcome:
+    """A new registration: its email and webhook events queued, and the outcome (without
+    the place in line, which the caller counts when it shows it)."""
+    if locked.has_webhooks:
+        webhooks.registration_event(
+            "registration.created",
+            registration.id,
+            registration.seminar_id,
+            connection=connection,
+            now=now,
         )
-        return SignupOutcome(Outcome.WAITING, registration.id, token, position, session_states)
+    if status == Status.CONFIRMED:
+        outbox.queue_for_registration("confirmed", registration, connection=connection)
+        return SignupOutcome(Outcome.SEATED, registration.id, token)
+    outbox.queue_for_registration("waiting", registration, connection=connection)
+    return SignupOutcome(Outcome.WAITING, registration.id, token)
+
+
+def _insert(
+    connection: Connection,
+    seminar_id: int,
+    attendee: Attendee,
+    key: str,
+    status: Status,
+    now: datetime,
+    by_organizer: bool,
+    mode: str,
+) -> tuple[str, Row | None]:
+    """(manage token, the new registration's row), or no row when the address holds an
+    active registration already."""
+    salt = tokens.new_salt()
+    token = tokens.token_for_salt(salt)
+    registration = connection.execute(
+        statements.insert_registration(connection.dialect.name),
+        {
+            "seminar_id": seminar_id,
+            "name": attendee.name,
+            "email": attendee.email.strip(),
+            "email_key": key,
+            "organization": attendee.organization,
+            "answers": attendee.answers,
+            "status": status,
+            "language": attendee.language,
+            "token_salt": salt,
+            "token_hash": tokens.hash_token(token),
+            "created_at": now,
+            "updated_at": now,
+            "added_by_organizer": by_organizer,
+            "mode": mode,
+        },
+    ).one_or_none()
+    return token, registration
 
 
 def _refusal(

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, insert, literal_column, or_, select, update
 
+from seminars.api import webhooks
 from seminars.extensions import db
 from seminars.mail import queue as outbox
 from seminars.models import (
@@ -372,7 +373,19 @@ def change_choice(
     if held is not None and held.state == ChoiceState.SEATED:
         _free_seat(connection, held.session_id)
         fill(connection, [held.session_id], now=now)
+    _changed(connection, registration, now)
     return state
+
+
+def _changed(connection: Connection, registration: Registration, now: datetime | None) -> None:
+    """The organisation's systems hear of a changed session choice (registration.changed)."""
+    webhooks.registration_event(
+        "registration.changed",
+        registration.id,
+        registration.seminar_id,
+        connection=connection,
+        now=now,
+    )
 
 
 def wish_for(
@@ -416,6 +429,8 @@ def leave_group(registration: Registration, group_id: int, *, now: datetime | No
     if held is not None and held.state == ChoiceState.SEATED:
         _free_seat(connection, held.session_id)
         fill(connection, [held.session_id], now=now)
+    if held is not None:
+        _changed(connection, registration, now)
 
 
 def choices_of(registration_id: int) -> list[SessionChoice]:

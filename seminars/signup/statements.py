@@ -6,9 +6,12 @@ composing these statements on every signup would cost more than running them.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from functools import cache
 
-from seminars.models import Registration, Seminar, Status
+from sqlalchemy import bindparam, exists, func, literal_column, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from seminars.models import Registration, Seminar, Status, WebhookEndpoint, seminar_cohosts
 
 _seminar = Seminar.__table__.c
 _registration = Registration.__table__
@@ -20,6 +23,22 @@ ACTIVE_REGISTRATION = select(_registration.c.id).where(
     # query that repeats its condition literally (`status != ?` read every registration of
     # the seminar, on every signup).
     _registration.c.status != literal_column(f"'{Status.CANCELLED}'"),
+)
+
+_endpoint = WebhookEndpoint.__table__.c
+
+# Whether an enabled webhook endpoint of the seminar's host or co-hosts exists: a signup
+# with nobody to tell spends no query on webhooks.
+HAS_WEBHOOKS = exists().where(
+    _endpoint.enabled,
+    or_(
+        _endpoint.organization_id == _seminar.organization_id,
+        _endpoint.organization_id.in_(
+            select(seminar_cohosts.c.organization_id).where(
+                seminar_cohosts.c.seminar_id == _seminar.id
+            )
+        ),
+    ),
 )
 
 # The seminar under its row lock (on SQLite the transaction began IMMEDIATE, see
@@ -40,6 +59,7 @@ LOCK_FOR_SIGNUP = (
         _seminar.registration_opens_at,
         _seminar.registration_closes_at,
         ACTIVE_REGISTRATION.scalar_subquery().label("existing_id"),
+        HAS_WEBHOOKS.label("has_webhooks"),
     )
     .where(_seminar.id == bindparam("seminar"))
     .with_for_update(of=Seminar.__table__)
@@ -58,14 +78,31 @@ FREE_SEAT = (
     .values(seats_taken=_seminar.seats_taken - 1)
 )
 
-# What the outbox needs of the new registration comes back with its id.
-INSERT_REGISTRATION = insert(_registration).returning(
-    _registration.c.id,
-    _registration.c.seminar_id,
-    _registration.c.email,
-    _registration.c.name,
-    _registration.c.language,
-)
+
+@cache
+def insert_registration(dialect: str):
+    """The new registration, or no row when the address holds an active one already (the
+    unique index says so). What the outbox needs of it comes back with its id.
+
+    The lock statement's address check can miss a registration: on PostgreSQL it reads as
+    of the moment the statement began, before it waited for the seminar's lock, so a
+    signup of the same address committed meanwhile is not seen there, only here."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_registration)
+        .on_conflict_do_nothing(
+            index_elements=["seminar_id", "email_key"],
+            index_where=_registration.c.status != literal_column(f"'{Status.CANCELLED}'"),
+        )
+        .returning(
+            _registration.c.id,
+            _registration.c.seminar_id,
+            _registration.c.email,
+            _registration.c.name,
+            _registration.c.language,
+        )
+    )
+
 
 # What the outbox needs to send an existing registration its link again.
 REGISTRATION_BY_ID = select(

@@ -10,6 +10,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from seminars.web import (
         admin,
+        api,
         attendees,
         auth,
         devmail,
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     sharing.init_app(app)
     public.init_app(app)
     embed.init_app(app)
+    api.init_app(app)
     auth.init_app(app)
     organizer.init_app(app)
     admin.init_app(app)

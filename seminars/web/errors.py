@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from seminars.extensions import db
 from seminars.organising import access
+from seminars.web.api import problems
 
 MESSAGES = {
     400: (_l("Something in the request was wrong"), _l("Please go back and try again.")),
@@ -36,6 +37,8 @@ MESSAGES = {
 
 
 def _page(code: int):
+    if request.path.startswith("/api/"):
+        return problems.for_status(code)
     heading, explanation = MESSAGES.get(code, MESSAGES[500])
     wants_json = request.accept_mimetypes.best == "application/json"
     if wants_json:
@@ -58,6 +61,10 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if request.path.startswith("/api/"):
+            kept = {"allow", "retry-after"}
+            headers = {k: v for k, v in error.get_headers() if k.lower() in kept}
+            return problems.for_status(error.code, headers)
         return _page(error.code)
 
     @app.errorhandler(InternalServerError)

@@ -36,7 +36,16 @@ CONTENT_SECURITY_POLICY = content_security_policy()
 TOKEN_PATHS = ("/r/", "/password/reset/", "/invite/")
 # Pages that show people's names, addresses and consented health answers, or sign-in forms:
 # never stored by a browser or proxy cache, never in a search engine.
-PRIVATE_PATHS = ("/organizer", "/r/", "/login", "/logout", "/password/", "/invite/", "/dev/")
+PRIVATE_PATHS = (
+    "/organizer",
+    "/r/",
+    "/login",
+    "/logout",
+    "/password/",
+    "/invite/",
+    "/dev/",
+    "/api/",
+)
 PRIVATE_HEADERS = (("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex, nofollow"))
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 

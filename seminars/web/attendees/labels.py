@@ -43,6 +43,7 @@ KIND_LABELS = {
     "password_reset": _l("New password"),
     "invite": _l("Invitation to organise seminars"),
     "new_device_login": _l("New login to the account"),
+    "webhook_disabled": _l("Webhook turned off"),
     "message": _l("Message"),
     "session_seat": _l("Seat in a session"),
     "session_removed": _l("A session removed"),
@@ -78,6 +79,17 @@ ACTION_LABELS = {
     "resent": _l("Sent a failed email again"),
     "embed_origins_changed": _l("Changed the websites that may embed the signup"),
     "branding_changed": _l("Changed the logo or colour"),
+    "api_signup": _l("Signed a person up through the API"),
+    "api_cancelled": _l("Cancelled a registration through the API"),
+    "api_token_created": _l("Made an API token"),
+    "api_token_revoked": _l("Revoked an API token"),
+    "health_sharing_changed": _l("Changed whether answers about health go to your systems"),
+    "webhook_added": _l("Added a webhook"),
+    "webhook_changed": _l("Changed a webhook"),
+    "webhook_enabled": _l("Turned a webhook on"),
+    "webhook_disabled": _l("Turned a webhook off"),
+    "webhook_removed": _l("Removed a webhook"),
+    "webhook_tested": _l("Sent a test event to a webhook"),
 }
 # The seminar's fields as the editor names them, for "what changed" in the audit log.
 FIELD_LABELS = {

@@ -127,6 +127,10 @@ def _people_text(detail: dict, names: dict[int, str]) -> list[str]:
                 },
             )
         )
+    if detail.get("token"):
+        parts.append(_("API token “%(name)s”", name=detail["token"]))
+    if detail.get("webhook"):
+        parts.append(str(detail["webhook"]))
     if detail.get("over_capacity"):
         parts.append(_("beyond the capacity"))
     if detail.get("kind"):

@@ -133,11 +133,17 @@ class AttendeeDetailsForm(FlaskForm):
     questions: list[Question] | list[AskedQuestion] = []
 
     @classmethod
-    def for_seminar(cls, seminar: Seminar, **kwargs):
-        """A form with one field per custom question, named q<id>."""
-        return cls._with_sessions(cls._with_questions(list(seminar.questions)), seminar.id)(
-            **kwargs
-        )
+    def for_seminar(cls, seminar: Seminar, *, hybrid: bool = False, **kwargs):
+        """A form with one field per custom question, named q<id> (and, with `hybrid`, the
+        field `mode`)."""
+        return cls._built(list(seminar.questions), seminar.id, hybrid=hybrid)(**kwargs)
+
+    @classmethod
+    def _built(cls, questions: list, seminar_id: int, *, hybrid: bool):
+        form_class = cls._with_questions(questions)
+        if hybrid:
+            form_class = type(cls.__name__, (form_class,), {"mode": _mode_field()})
+        return cls._with_sessions(form_class, seminar_id)
 
     @classmethod
     def for_registration(cls, registration: Registration):
@@ -179,10 +185,9 @@ class AttendeeDetailsForm(FlaskForm):
         with lock:
             form_class = classes.get(key)
         if form_class is None:
-            form_class = cls._with_questions([AskedQuestion.of(q) for q in load()])
-            if hybrid:
-                form_class = type(cls.__name__, (form_class,), {"mode": _mode_field()})
-            form_class = cls._with_sessions(form_class, seminar_id)
+            form_class = cls._built(
+                [AskedQuestion.of(q) for q in load()], seminar_id, hybrid=hybrid
+            )
             with lock:
                 classes[key] = form_class
         return form_class
