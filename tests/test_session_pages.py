@@ -138,3 +138,25 @@ def test_an_optional_time_slot_can_be_left_without_a_session(client, seminar_fac
     manage_path(post_signup(client, seminar, **{f"session-{group.id}": "none"}))
     registration = db.session.scalar(select(Registration).order_by(Registration.id.desc()))
     assert choice_of(registration.id) is None
+
+
+def test_a_time_slot_for_those_on_site_is_asked_of_them_alone(client, seminar_factory):
+    """A group limited to one mode (issue 15, item 3): required of those on site, and an
+    online participant neither must choose nor gets a seat in it."""
+    seminar = seminar_factory(capacity=20, mode="hybrid", online_capacity=None)
+    group = add_workshops(seminar)
+    group.mode = "onsite"
+    db.session.commit()
+    page = client.get(f"/seminars/{seminar.slug}").text
+    assert "Bara för dem som deltar på plats." in page
+
+    on_site = post_signup(client, seminar, mode="onsite")
+    assert on_site.status_code == 422
+    assert "Välj en av sessionerna." in on_site.text
+
+    workshop = str(group.sessions[0].id)
+    manage_path(post_signup(client, seminar, mode="online", **{f"session-{group.id}": workshop}))
+    online = db.session.scalar(select(Registration).order_by(Registration.id.desc()))
+    assert online.mode == "online"
+    assert choice_of(online.id) is None
+    assert group.sessions[0].seats_taken == 0

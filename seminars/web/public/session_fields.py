@@ -21,6 +21,8 @@ from seminars import database
 from seminars.extensions import db
 from seminars.models import SessionGroup
 
+CHOOSE_ONE = _l("Choose one of the sessions.")
+
 
 @dataclass(frozen=True)
 class AskedSession:
@@ -102,9 +104,8 @@ class SessionRadioField(RadioField):
 
 
 def group_field(group: AskedGroup) -> Field:
-    presence = (
-        [InputRequired(_l("Choose one of the sessions."))] if group.required else [Optional()]
-    )
+    # A slot for one mode only is required of that mode's people alone (SessionChoiceFields).
+    presence = [InputRequired(CHOOSE_ONE)] if group.required and not group.mode else [Optional()]
     return SessionRadioField(
         group.title,
         presence,
@@ -137,10 +138,26 @@ class SessionChoiceFields:
     def session_fields(self) -> list[tuple[AskedGroup, Field]]:
         return [(group, self[group.field_name]) for group in self.groups]
 
+    def _other_mode(self, group: AskedGroup) -> bool:
+        """A slot for one mode only, and the person takes part the other way (a hybrid
+        seminar's form asks `mode`; other seminars have one mode for everyone)."""
+        mode = self._fields.get("mode")
+        return bool(group.mode and mode is not None and mode.data and mode.data != group.mode)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for group, field in self.session_fields():
+            chosen = str(field.data or "").isdigit()
+            if group.required and group.mode and not chosen and not self._other_mode(group):
+                field.errors = [*field.errors, CHOOSE_ONE]
+                valid = False
+        return valid
+
     def session_choices(self) -> dict[int, int]:
-        """Group id → the session chosen in it (DESIGN: `session-<group id>`)."""
+        """Group id → the session chosen in it (DESIGN: `session-<group id>`); a slot for
+        the other mode only is left out."""
         return {
             group.id: int(field.data)
             for group, field in self.session_fields()
-            if str(field.data or "").isdigit()
+            if str(field.data or "").isdigit() and not self._other_mode(group)
         }
