@@ -134,3 +134,19 @@ def test_add_a_person_and_import_into_a_session(signed_in, workshops):
     fia = db.session.scalar(select(Registration).where(Registration.email == "fia@example.org"))
     choice = db.session.scalar(select(SessionChoice).where(SessionChoice.registration_id == fia.id))
     assert choice.session_id == b.id
+
+
+def test_the_catering_summary_counts_each_session(client, organizer, workshops):
+    """The fika summary by session (issue 15, item 4): those seated in each, not those
+    waiting for it."""
+    from seminars.exports import printed
+
+    seminar, _ = workshops
+    summary = printed.catering_summary(db.session, seminar)
+    assert summary.by_session == [
+        ("Eftermiddagens workshop 14.00–15.30", "Workshop A, Sal 1", 2),
+        ("Eftermiddagens workshop 14.00–15.30", "Workshop B, Sal 2", 1),
+    ]
+    log_in(client, organizer)
+    page = client.get(f"/organizer/seminars/{seminar.id}/exports/catering").text
+    assert "Per session" in page and "<td>Workshop A, Sal 1</td><td>2</td>" in page

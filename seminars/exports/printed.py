@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import false, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from seminars.exports.lists import (
@@ -22,7 +22,18 @@ from seminars.exports.lists import (
     untranslated,
 )
 from seminars.exports.sessions import session_columns
-from seminars.models import STATUS_FILTERS, Question, QuestionKind, Registration, Seminar, Status
+from seminars.models import (
+    STATUS_FILTERS,
+    ChoiceState,
+    Question,
+    QuestionKind,
+    Registration,
+    Seminar,
+    SeminarSession,
+    SessionChoice,
+    SessionGroup,
+    Status,
+)
 from seminars.text import swedish_sort_key
 
 # --- printed list and badges -----------------------------------------------------------------
@@ -161,6 +172,9 @@ class QuestionSummary:
 class CateringSummary:
     confirmed: int
     questions: list[QuestionSummary]
+    # Parallel sessions: (time slot, session and room, people seated there), for a kitchen
+    # that serves each room.
+    by_session: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 CHOICE_KINDS = (QuestionKind.CHOICE, QuestionKind.YES_NO)
@@ -263,4 +277,31 @@ def catering_summary(
             _question_summary(question, question_answers, confirmed, with_names, translate)
             for question, question_answers in zip(questions, answers, strict=True)
         ],
+        by_session=_by_session(session, seminar),
     )
+
+
+def _by_session(session: Session, seminar: Seminar) -> list[tuple[str, str, int]]:
+    """How many of those catered are seated in each parallel session."""
+    rows = session.execute(
+        select(SessionGroup.title, SeminarSession.title, SeminarSession.room, func.count())
+        .select_from(SessionChoice)
+        .join(SeminarSession, SeminarSession.id == SessionChoice.session_id)
+        .join(SessionGroup, SessionGroup.id == SeminarSession.group_id)
+        .join(Registration, Registration.id == SessionChoice.registration_id)
+        .where(*catered(seminar), SessionChoice.state == ChoiceState.SEATED)
+        .where(SessionChoice.wish.is_(False))
+        .group_by(
+            SessionGroup.position,
+            SessionGroup.id,
+            SessionGroup.title,
+            SeminarSession.position,
+            SeminarSession.id,
+            SeminarSession.title,
+            SeminarSession.room,
+        )
+        .order_by(SessionGroup.position, SessionGroup.id, SeminarSession.position)
+    ).all()
+    return [
+        (slot, f"{title}, {room}" if room else title, count) for slot, title, room, count in rows
+    ]
