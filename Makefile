@@ -29,10 +29,14 @@ run: db
 	@echo "Log in at http://127.0.0.1:5000/login as demo@example.org / seminarier-demo"
 	$(BIN)/honcho start -f Procfile.dev
 
-# The whole suite on SQLite, then again on PostgreSQL (browser tests bring their own server).
+# The whole suite on SQLite and, at the same time (one core each), again on PostgreSQL
+# (browser tests bring their own server). The PostgreSQL run's report follows the SQLite one.
 test: setup
-	$(BIN)/pytest
-	SEMINARS_TEST_DATABASE=postgresql $(BIN)/pytest -m "not browser and not burst"
+	@SEMINARS_TEST_DATABASE=postgresql $(BIN)/pytest -p no:cacheprovider -m "not browser and not burst" > .pytest-postgresql.log 2>&1 & pg=$$!; \
+	$(BIN)/pytest; sqlite=$$?; \
+	wait $$pg; postgresql=$$?; \
+	echo "=== PostgreSQL ==="; cat .pytest-postgresql.log; \
+	exit $$(( sqlite || postgresql ))
 
 lint: setup
 	$(BIN)/ruff check .
