@@ -109,14 +109,14 @@ def wrk(
 HYBRID_SLUG = "hybrid-bench"
 
 
-def add_hybrid_seminar() -> None:
-    """A hybrid copy of the demo's largest seminar: its seats on site, unlimited online."""
+def add_hybrid_seminar(slug: str) -> None:
+    """A hybrid copy of the seminar `slug`: its seats on site, unlimited online."""
     from seminars import create_app
     from seminars.extensions import db
     from seminars.models import Question, Seminar, SeminarMode
 
     with create_app().app_context():
-        largest = db.session.scalars(db.select(Seminar).order_by(Seminar.capacity.desc())).first()
+        largest = db.session.scalars(db.select(Seminar).where(Seminar.slug == slug)).one()
         copy = Seminar(
             slug=HYBRID_SLUG,
             mode=SeminarMode.HYBRID,
@@ -145,21 +145,24 @@ def add_hybrid_seminar() -> None:
 
 def prepare_app_database(env: dict) -> str:
     """Migrate a fresh database, load the demo seminars and a hybrid copy of the largest
-    (HYBRID_SLUG); returns the largest seminar's slug."""
+    (HYBRID_SLUG); returns the slug of the largest plain seminar (on site, no parallel
+    sessions), the one the signup figures have always measured."""
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "seminars", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     query = (
-        "from seminars import create_app; from seminars.models import Seminar; "
+        "from seminars import create_app; from seminars.models import Seminar, SessionGroup; "
         "from seminars.extensions import db; app = create_app(); app.app_context().push(); "
-        "s = db.session.scalars(db.select(Seminar).order_by(Seminar.capacity.desc())).first(); "
+        "plain = db.select(Seminar).where(Seminar.mode == 'onsite', "
+        "~db.exists().where(SessionGroup.seminar_id == Seminar.id)); "
+        "s = db.session.scalars(plain.order_by(Seminar.capacity.desc())).first(); "
         "print(s.slug)"
     )
     slug = subprocess.run(
         [sys.executable, "-c", query], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
     # After the largest is known: the copy is as large.
-    add = "from bench.web import add_hybrid_seminar; add_hybrid_seminar()"
+    add = f"from bench.web import add_hybrid_seminar; add_hybrid_seminar({slug!r})"
     subprocess.run([sys.executable, "-c", add], cwd=ROOT, env=env, check=True, capture_output=True)
     return slug
 
