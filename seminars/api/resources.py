@@ -32,15 +32,9 @@ from seminars.organising.sessions import counts as session_counts_of
 def seats_by_mode_and_session(seminar: Seminar, waiting: int) -> dict:
     """`modes` and `sessions` of a seminar resource: a hybrid seminar's seats on site and
     online, each with its own waiting list, and the seats of each parallel session."""
-    modes = [
-        schemas.Seats(
-            mode=SeminarMode.ONLINE if seminar.mode == SeminarMode.ONLINE else SeminarMode.ONSITE,
-            capacity=seminar.capacity,
-            seated=seminar.seats_taken,
-            waiting=waiting,
-            seats_left=seats_left(seminar),
-        )
-    ]
+    # The seminar's one mode, or a hybrid seminar's seats on site (its capacity).
+    main_mode = SeminarMode.ONLINE if seminar.mode == SeminarMode.ONLINE else SeminarMode.ONSITE
+    in_line = {main_mode: waiting}
     if seminar.is_hybrid:
         in_line = dict(
             db.session.execute(
@@ -49,22 +43,25 @@ def seats_by_mode_and_session(seminar: Seminar, waiting: int) -> dict:
                 .group_by(Registration.mode)
             ).all()
         )
-        modes = [
-            schemas.Seats(
-                mode=SeminarMode.ONSITE,
-                capacity=seminar.capacity,
-                seated=seminar.seats_taken,
-                waiting=in_line.get(SeminarMode.ONSITE, 0),
-                seats_left=seats_left(seminar),
-            ),
+    modes = [
+        schemas.Seats(
+            mode=main_mode,
+            capacity=seminar.capacity,
+            seated=seminar.seats_taken,
+            waiting=in_line.get(main_mode, 0),
+            seats_left=seats_left(seminar),
+        )
+    ]
+    if seminar.is_hybrid:
+        modes.append(
             schemas.Seats(
                 mode=SeminarMode.ONLINE,
                 capacity=seminar.online_capacity,
                 seated=seminar.online_seats_taken,
                 waiting=in_line.get(SeminarMode.ONLINE, 0),
                 seats_left=online_seats_left(seminar),
-            ),
-        ]
+            )
+        )
     sessions = [
         schemas.Session(
             id=count.session.id,
