@@ -29,14 +29,17 @@ run: db
 	@echo "Log in at http://127.0.0.1:5000/login as demo@example.org / seminarier-demo"
 	$(BIN)/honcho start -f Procfile.dev
 
-# The whole suite on SQLite and, at the same time (one core each), again on PostgreSQL
-# (browser tests bring their own server). The PostgreSQL run's report follows the SQLite one.
+# The whole suite in three runs side by side (2 cores are busier that way than with any two):
+# the browser tests (they bring their own server), the rest on SQLite, and the rest again on
+# PostgreSQL. The PostgreSQL and browser reports follow the SQLite one.
 test: setup
-	@SEMINARS_TEST_DATABASE=postgresql $(BIN)/pytest -p no:cacheprovider -m "not browser and not burst" > .pytest-postgresql.log 2>&1 & pg=$$!; \
-	$(BIN)/pytest; sqlite=$$?; \
-	wait $$pg; postgresql=$$?; \
+	@$(BIN)/pytest -p no:cacheprovider -m browser > .pytest-browser.log 2>&1 & browser=$$!; \
+	SEMINARS_TEST_DATABASE=postgresql $(BIN)/pytest -p no:cacheprovider -m "not browser and not burst" > .pytest-postgresql.log 2>&1 & postgresql=$$!; \
+	$(BIN)/pytest -m "not browser"; sqlite=$$?; \
+	wait $$postgresql; postgresql=$$?; wait $$browser; browser=$$?; \
 	echo "=== PostgreSQL ==="; cat .pytest-postgresql.log; \
-	exit $$(( sqlite || postgresql ))
+	echo "=== Browser tests ==="; cat .pytest-browser.log; \
+	exit $$(( sqlite || postgresql || browser ))
 
 lint: setup
 	$(BIN)/ruff check .
