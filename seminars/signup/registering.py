@@ -156,14 +156,16 @@ def sign_up(
             override_capacity=override_capacity,
             now=now,
         )
-        outcome = _registered(connection, locked, registration, token, status, now)
-        if outcome.kind == Outcome.WAITING and place_in_line:
+        _tell(connection, locked, registration, status, now)
+        if status == Status.CONFIRMED:
+            return SignupOutcome(Outcome.SEATED, registration.id, token, None, session_states)
+        position = None
+        if place_in_line:
             hybrid = locked.mode == SeminarMode.HYBRID
             position = modes.place_in_line(
                 connection, seminar_id, registration.id, hybrid, seats_of.mode
             )[0]
-            return SignupOutcome(Outcome.WAITING, registration.id, token, position, session_states)
-        return SignupOutcome(outcome.kind, registration.id, token, None, session_states)
+        return SignupOutcome(Outcome.WAITING, registration.id, token, position, session_states)
 
 
 def _signed_up_meanwhile(
@@ -185,16 +187,10 @@ def _signed_up_meanwhile(
     return _already_registered(connection, existing, now, by_organizer)
 
 
-def _registered(
-    connection: Connection,
-    locked: Row,
-    registration: Row,
-    token: str,
-    status: Status,
-    now: datetime,
-) -> SignupOutcome:
-    """A new registration: its email and webhook events queued, and the outcome (without
-    the place in line, which the caller counts when it shows it)."""
+def _tell(
+    connection: Connection, locked: Row, registration: Row, status: Status, now: datetime
+) -> None:
+    """A new registration's email, and its webhook event when anyone listens."""
     if locked.has_webhooks:
         webhooks.registration_event(
             "registration.created",
@@ -203,11 +199,8 @@ def _registered(
             connection=connection,
             now=now,
         )
-    if status == Status.CONFIRMED:
-        outbox.queue_for_registration("confirmed", registration, connection=connection)
-        return SignupOutcome(Outcome.SEATED, registration.id, token)
-    outbox.queue_for_registration("waiting", registration, connection=connection)
-    return SignupOutcome(Outcome.WAITING, registration.id, token)
+    kind = "confirmed" if status == Status.CONFIRMED else "waiting"
+    outbox.queue_for_registration(kind, registration, connection=connection)
 
 
 def _insert(
